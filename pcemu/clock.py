@@ -1,0 +1,98 @@
+"""Emulated time and one-shot timers.
+
+Time is counted in nanoseconds since power-on. Two sources:
+
+* ``virtual``: time is derived from the CPU's instruction count
+  (``NS_PER_INSN`` each), so a run with the same inputs repeats exactly;
+  while the guest halts, the machine skips time forward to the next timer.
+* ``realtime``: time follows the host's monotonic clock, so the guest's
+  18.2 Hz tick and RTC keep pace with the wall.
+
+Devices never tick. They remember when they were programmed, derive their
+state from ``now()`` when the guest looks, and arm one timer for the next
+edge the guest can observe (an IRQ). The machine runs the CPU up to
+``next_deadline()`` and then calls ``run_due()``.
+"""
+
+import heapq
+import time
+
+NS_PER_INSN = 100  # virtual mode: a 10 MIPS machine
+NS_PER_SEC = 1_000_000_000
+
+
+class Timer:
+    __slots__ = ("deadline", "seq", "callback", "cancelled")
+
+    def __init__(self, deadline, seq, callback):
+        self.deadline = deadline
+        self.seq = seq
+        self.callback = callback
+        self.cancelled = False
+
+    def __lt__(self, other):
+        return (self.deadline, self.seq) < (other.deadline, other.seq)
+
+
+class Clock:
+    def __init__(self, mode="virtual", insn_count=None):
+        if mode not in ("virtual", "realtime"):
+            raise ValueError("clock mode must be 'virtual' or 'realtime'")
+        self.mode = mode
+        self.virtual = mode == "virtual"
+        self._insn_count = insn_count or (lambda: 0)
+        self._offset = 0
+        self._host_start = time.monotonic_ns()
+        self._timers = []
+        self._seq = 0
+
+    def set_insn_source(self, insn_count):
+        self._insn_count = insn_count
+
+    def now(self):
+        if self.virtual:
+            return self._offset + self._insn_count() * NS_PER_INSN
+        return time.monotonic_ns() - self._host_start + self._offset
+
+    def skip_to(self, t):
+        """Jump forward to ``t`` (virtual mode: the guest is halted until then)."""
+        delta = t - self.now()
+        if delta > 0:
+            self._offset += delta
+
+    # -- timers ---------------------------------------------------------------
+    def schedule(self, deadline, callback):
+        """Call ``callback(now)`` once ``now() >= deadline``. Returns a handle for cancel()."""
+        self._seq += 1
+        timer = Timer(deadline, self._seq, callback)
+        heapq.heappush(self._timers, timer)
+        return timer
+
+    def schedule_in(self, delay, callback):
+        return self.schedule(self.now() + delay, callback)
+
+    def cancel(self, timer):
+        if timer is not None:
+            timer.cancelled = True
+
+    def next_deadline(self):
+        """Deadline of the earliest live timer, or None."""
+        timers = self._timers
+        while timers and timers[0].cancelled:
+            heapq.heappop(timers)
+        return timers[0].deadline if timers else None
+
+    def run_due(self):
+        """Fire every timer whose deadline has passed; returns how many fired."""
+        fired = 0
+        timers = self._timers
+        now = self.now()
+        while timers and (timers[0].cancelled or timers[0].deadline <= now):
+            timer = heapq.heappop(timers)
+            if timer.cancelled:
+                continue
+            timer.cancelled = True
+            timer.callback(now)
+            fired += 1
+            now = self.now()
+        return fired

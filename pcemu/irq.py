@@ -1,0 +1,48 @@
+"""Interrupt request lines: how a device signals the interrupt controller.
+
+A device never sees the PIC. It is handed an ``IrqLine`` and drives its level;
+the line forwards to any sink with ``set_irq(number, level)`` (the 8259 pair,
+or a recorder in tests). The PIC does the edge detection, as the 8259A does on
+the ISA bus.
+"""
+
+
+class IrqLine:
+    __slots__ = ("sink", "number", "level")
+
+    def __init__(self, sink, number):
+        self.sink = sink
+        self.number = number
+        self.level = False
+
+    def set(self, level):
+        level = bool(level)
+        if level != self.level:
+            self.level = level
+            self.sink.set_irq(self.number, level)
+
+    def raise_(self):
+        self.set(True)
+
+    def lower(self):
+        self.set(False)
+
+    def pulse(self):
+        """A rising edge followed by a fall, for devices that strobe their request."""
+        self.set(True)
+        self.set(False)
+
+
+class IrqRecorder:
+    """A sink that remembers every level change; for device tests."""
+
+    def __init__(self):
+        self.events = []
+        self.levels = {}
+
+    def set_irq(self, number, level):
+        self.events.append((number, level))
+        self.levels[number] = level
+
+    def line(self, number):
+        return IrqLine(self, number)

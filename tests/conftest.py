@@ -1,0 +1,41 @@
+"""Shared test configuration: where the referee data lives.
+
+The FreeDOS images and the real-chip CPU tests live beside the project in
+``../shared``; ``PCEMU_IMAGES`` and ``PCEMU_CPU_TESTS`` point elsewhere.
+"""
+import os
+import pathlib
+import shutil
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+IMAGES_DIR = pathlib.Path(os.environ.get("PCEMU_IMAGES", SHARED / "images"))
+CPU_TESTS_DIR = pathlib.Path(os.environ.get("PCEMU_CPU_TESTS", SHARED / "cpu-tests"))
+
+FREEDOS_IMAGES = [
+    "freedos-minimal-360k.img",
+    "freedos-minimal-720k.img",
+    "freedos-minimal-1440k.img",
+    "freedos-full-1440k.img",
+]
+
+
+def image_path(name):
+    path = IMAGES_DIR / name
+    if not path.exists():
+        pytest.skip("FreeDOS image %s not found in %s (set PCEMU_IMAGES)" % (name, IMAGES_DIR))
+    return path
+
+
+@pytest.fixture
+def writable_image(tmp_path):
+    """Copy a shared image to a temp file the test may write to."""
+
+    def make(name):
+        dst = tmp_path / name
+        shutil.copyfile(image_path(name), dst)
+        return dst
+
+    return make

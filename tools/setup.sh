@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up pcemu on a Debian machine: Debian's PyPy, NASM, a PyPy venv in .venv
+# with the package and its extras. Idempotent and quiet when nothing is missing.
+# Usage: tools/setup.sh [--test]   (--test also installs the test oracles: mtools, dosfstools)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+pkgs=()
+command -v pypy3 >/dev/null 2>&1 || pkgs+=(pypy3)
+# pypy3-venv provides ensurepip for PyPy; without it `pypy3 -m venv` fails.
+if command -v pypy3 >/dev/null 2>&1; then
+    pypy3 -c 'import ensurepip' >/dev/null 2>&1 || pkgs+=(pypy3-venv)
+else
+    pkgs+=(pypy3-venv)
+fi
+command -v nasm >/dev/null 2>&1 || pkgs+=(nasm)
+if [ "$want_test" = 1 ]; then
+    command -v mdir >/dev/null 2>&1 || pkgs+=(mtools)
+    command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
+fi
+
+if [ "${#pkgs[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "pcemu setup: installing ${pkgs[*]} with apt-get" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    else
+        echo "pcemu setup: missing Debian packages. Run as root:" >&2
+        echo "    sudo apt-get install ${pkgs[*]}" >&2
+        exit 1
+    fi
+fi
+
+stamp=".venv/.pcemu-setup"
+if [ ! -x .venv/bin/python ]; then
+    echo "pcemu setup: creating the PyPy venv in .venv" >&2
+    rm -rf .venv
+    pypy3 -m venv .venv
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "pcemu setup: installing pcemu and its extras into .venv" >&2
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[display,test]"
+    touch "$stamp"
+fi
