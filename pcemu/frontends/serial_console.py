@@ -1,0 +1,127 @@
+"""Headless front end: this process's stdin/stdout wired to the guest's COM1.
+
+With ``--serial=stdio`` our BIOS mirrors console output to COM1 and turns
+COM1 input into keystrokes, so the terminal (or a pipe) is the DOS console.
+
+* On a terminal, stdin is put in raw mode so every key reaches DOS as typed
+  (Ctrl+C included); Ctrl+] quits, like telnet's escape key.
+* In a pipe, input is delivered as the guest takes it. When stdin reaches end
+  of file, the run ends once the guest has consumed everything and is waiting
+  for more (halted in the BIOS keyboard wait): ``printf 'DIR\\r' | pcemu ...``
+  prints the listing and returns with status 0.
+
+The host sleeps in ``select`` while the guest halts, so an idle prompt costs
+almost no host CPU.
+"""
+
+import errno
+import os
+import select
+import sys
+import time
+
+QUIT_KEY = 0x1D  # Ctrl+]
+
+
+class StdioConsole:
+    """COM1 back end on stdout, and the source of host input from stdin."""
+
+    def __init__(self, stdin_fd=None, stdout_fd=None):
+        self.in_fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
+        self.out_fd = sys.stdout.fileno() if stdout_fd is None else stdout_fd
+        self.eof = False
+        self.quit = False
+        self._saved_tty = None
+        if os.isatty(self.in_fd):
+            self._enter_raw_mode()
+
+    def _enter_raw_mode(self):
+        import termios
+        import tty
+
+        try:
+            self._saved_tty = termios.tcgetattr(self.in_fd)
+            tty.setraw(self.in_fd)
+            # Keep output post-processing off too: DOS sends CR LF itself.
+        except termios.error:
+            self._saved_tty = None
+
+    def restore(self):
+        if self._saved_tty is not None:
+            import termios
+
+            termios.tcsetattr(self.in_fd, termios.TCSADRAIN, self._saved_tty)
+            self._saved_tty = None
+
+    # -- back end interface used by the UART --------------------------------------
+    def write(self, data):
+        view = memoryview(bytes(data))
+        while view:
+            try:
+                n = os.write(self.out_fd, view)
+            except OSError as e:
+                if e.errno == errno.EAGAIN:
+                    select.select([], [self.out_fd], [], 1.0)
+                    continue
+                if e.errno == errno.EPIPE:
+                    self.quit = True
+                    return
+                raise
+            view = view[n:]
+
+    # -- host input ------------------------------------------------------------------
+    def poll(self, timeout=0.0):
+        """Bytes available on stdin within ``timeout`` seconds (b"" if none)."""
+        if self.eof or self.quit:
+            if timeout > 0:
+                time.sleep(timeout)
+            return b""
+        try:
+            ready, _, _ = select.select([self.in_fd], [], [], timeout)
+        except (OSError, ValueError):
+            ready = []
+        if not ready:
+            return b""
+        data = os.read(self.in_fd, 4096)
+        if not data:
+            self.eof = True
+            return b""
+        if self._saved_tty is not None and QUIT_KEY in data:
+            self.quit = True
+            data = data[: data.index(QUIT_KEY)]
+        return data
+
+
+def run_headless(machine, console, timeout=None):
+    """Run until the guest is done with a finished stdin, the quit key, or the timeout."""
+    from ..cli import EXIT_OK, TimeoutExpired
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    if console is not None:
+        def idle_wait(seconds):
+            data = console.poll(seconds)
+            if data:
+                machine.send_serial(data)
+
+        machine._idle_wait = idle_wait
+    idle_since = None
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutExpired("timeout: stopped after %g seconds" % timeout)
+        machine.step_quantum()
+        if console is None:
+            continue
+        data = console.poll(0.0)
+        if data:
+            machine.send_serial(data)
+        if console.quit:
+            return EXIT_OK
+        if console.eof:
+            # Done when the guest has taken all input and waits, for a moment of guest time.
+            if machine.is_idle():
+                if idle_since is None:
+                    idle_since = machine.clock.now()
+                elif machine.clock.now() - idle_since > 300_000_000:
+                    return EXIT_OK
+            else:
+                idle_since = None
