@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from pcemu.cpu.disasm import disassemble, disassemble_at, format_trace_line, main
 
@@ -453,3 +454,18 @@ def test_freedos_image_matches_ndisasm():
     data = image_path("freedos-minimal-1440k.img").read_bytes()[:0x20000]
     assert compare_buffer(data[:512], "80186", origin=0x7C00) > 100
     assert compare_buffer(data, "80186") > 20000
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.binary(min_size=1, max_size=20), ip=st.integers(0, 0xFFFF),
+       model=st.sampled_from(["8086", "80186"]))
+def test_any_bytes_decode_without_error(code, ip, model):
+    length, text = disassemble(code, ip, model)
+    assert 1 <= length <= len(code)
+    assert text and text == text.lower()
+    # the same bytes fetched through memory at cs:ip give the same instruction
+    memory = {}
+    cs = 0xF800
+    for i, b in enumerate(code):
+        memory[((cs << 4) + ((ip + i) & 0xFFFF)) & 0xFFFFF] = b
+    assert disassemble_at(lambda a: memory.get(a, 0), cs, ip, model) == disassemble(code + bytes(16), ip, model)
