@@ -514,20 +514,45 @@ def _decode_fpu(opcode, modrm, reg, rm, mem, pos):
     return pos, "esc 0x%02x,%s" % ((opcode & 7) << 3 | reg, operand), mem is not None
 
 
-# Longest instruction fetched by disassemble_at: 6 bytes plus room for prefixes.
+# Most bytes disassemble_at will look at: 6 for the longest instruction plus
+# room for prefixes.
 _FETCH = 16
+
+
+class _MemoryCode(object):
+    """The bytes at cs:ip, read from memory only when the decoder asks for them,
+    so a trace never touches (possibly side-effecting MMIO) bytes past the
+    instruction."""
+
+    __slots__ = ("read_byte", "base", "ip", "cache")
+
+    def __init__(self, read_byte, base, ip):
+        self.read_byte = read_byte
+        self.base = base
+        self.ip = ip
+        self.cache = {}
+
+    def __len__(self):
+        return _FETCH
+
+    def __getitem__(self, i):
+        value = self.cache.get(i)
+        if value is None:
+            if not 0 <= i < _FETCH:
+                raise IndexError(i)
+            value = self.read_byte((self.base + ((self.ip + i) & 0xFFFF)) & 0xFFFFF) & 0xFF
+            self.cache[i] = value
+        return value
 
 
 def disassemble_at(read_byte, cs, ip, model="80186"):
     """Disassemble the instruction at cs:ip; ``read_byte(linear)`` returns one byte.
 
-    Offsets wrap at 64 KiB and linear addresses at 1 MiB, as on the 8086.
-    Returns (length, text).
+    Offsets wrap at 64 KiB and linear addresses at 1 MiB, as on the 8086;
+    only the instruction's own bytes are read.  Returns (length, text).
     """
-    base = (cs & 0xFFFF) << 4
     ip &= 0xFFFF
-    code = bytes(read_byte((base + ((ip + i) & 0xFFFF)) & 0xFFFFF) & 0xFF for i in range(_FETCH))
-    return disassemble(code, ip, model)
+    return disassemble(_MemoryCode(read_byte, (cs & 0xFFFF) << 4, ip), ip, model)
 
 
 def format_trace_line(cs, ip, code_bytes, text):

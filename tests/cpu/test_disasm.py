@@ -469,3 +469,15 @@ def test_any_bytes_decode_without_error(code, ip, model):
     for i, b in enumerate(code):
         memory[((cs << 4) + ((ip + i) & 0xFFFF)) & 0xFFFFF] = b
     assert disassemble_at(lambda a: memory.get(a, 0), cs, ip, model) == disassemble(code + bytes(16), ip, model)
+
+
+def test_disassemble_at_reads_only_the_instruction():
+    reads = []
+    code = bytes.fromhex("268b873412")  # mov ax,[es:bx+0x1234]
+
+    def read_byte(addr):
+        reads.append(addr)
+        return code[addr - 0x500] if 0x500 <= addr < 0x505 else 0xCC
+
+    assert disassemble_at(read_byte, 0x0050, 0x0000) == (5, "mov ax,[es:bx+0x1234]")
+    assert sorted(set(reads)) == list(range(0x500, 0x505))
