@@ -119,6 +119,11 @@ class BufferSerial:
     def write(self, data):
         self.output += data
 
+    @property
+    def data(self):
+        """Everything sent so far (since the last take())."""
+        return bytes(self.output)
+
     def take(self):
         """Bytes sent since the last take()."""
         data = bytes(self.output)

@@ -73,7 +73,9 @@ def test_transmit_reaches_backend_and_counts():
     for b in b"hello":
         assert r.inp(LSR) & 0x20
         r.out(THR, b)
+    assert r.backend.data == b"hello"
     assert r.backend.take() == b"hello"
+    assert r.backend.data == b""
     assert r.uart.bytes_out == 5
 
 
