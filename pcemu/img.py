@@ -217,7 +217,7 @@ def cmd_ls(args):
 def cmd_get(args):
     with open_image_volume(args) as volume:
         data = volume.read_file(args.src)
-        name = fat.split_path(args.src)[-1]
+        name = volume.stat(args.src).name
     dest = args.dest if args.dest is not None else name
     if dest == "-":
         sys.stdout.flush()
