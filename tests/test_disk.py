@@ -133,6 +133,11 @@ def test_bad_sizes_give_one_line_errors(tmp_path, size, message):
     assert str(img) in str(info.value)
 
 
+def test_directory_is_refused(tmp_path):
+    with pytest.raises(DiskError, match="not a regular file"):
+        DiskImage.open(tmp_path)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DiskError, match="no such disk image"):
         DiskImage.open(tmp_path / "nope.img")

@@ -201,6 +201,8 @@ class AtaChannel:
 
     def attach(self, unit, image):
         """Put ``image`` (or None) in slot 0/1, as after swapping a cable."""
+        if self._xfer_drive is not None and self._xfer_drive is self.drives[unit]:
+            self._stop_transfer()
         self.drives[unit] = AtaDrive(image, unit) if image is not None else None
         self._update_irq()
 
