@@ -228,13 +228,9 @@ class KeyboardState:
 
 
 def guest_leds(machine):
-    """The LED bits the guest last sent with the 8042's set-LEDs command, or None if unknown."""
-    kbc = getattr(machine, "kbc", None)
-    for name in ("leds", "led_state"):
-        value = getattr(kbc, name, None)
-        if isinstance(value, int):
-            return value
-    return None
+    """The LED bits the guest last sent with the keyboard's set-LEDs command, or None if unknown."""
+    value = getattr(getattr(machine, "kbc", None), "leds", None)
+    return value if isinstance(value, int) else None
 
 
 def lock_toggles_needed(host_locks, leds):

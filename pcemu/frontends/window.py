@@ -1,0 +1,525 @@
+"""The pygame window: the VGA text screen, and the host keyboard as the PC's keyboard.
+
+Drawing follows the VGA in text mode: 9x16-dot cells (the 9th dot copies the
+8th for the line-drawing codes C0h-DFh), 40-column modes drawn with doubled
+dots, the 16-colour palette the guest programmed, attribute bit 7 as blink
+or as the bright-background bit, and the CRTC cursor blinking every 16
+frames. Each frame only the cells that changed are redrawn, from glyph
+images made once per (code, foreground, background).
+
+The emulation runs between frames (60 per second). While the guest halts,
+the wait for its next timer is cut short at the next frame, so input is
+never more than a frame late.
+
+Host keys (never sent to the guest) are Ctrl+Alt plus a letter; the title
+bar lists them and shows the emulated speed.
+"""
+
+import os
+import time
+
+from .font import CELL_WIDTH, GLYPH_HEIGHT, cell_rows, load_font
+from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_toggles_needed,
+                       press_and_release, usage_from_sdl)
+
+FRAME_RATE = 60
+CURSOR_BLINK_FRAMES = 16  # VGA: cursor on 16 frames, off 16
+CHAR_BLINK_FRAMES = 32  # VGA: blinking characters change at half the cursor's rate
+TITLE_INTERVAL = 0.5  # seconds between title (speed) updates
+
+# Ctrl+Alt + the key at this US position (HID usage) -> action.
+HOST_KEYS = {
+    0x0A: "release",  # G
+    0x09: "fullscreen",  # F
+    0x16: "screenshot",  # S
+    0x19: "paste",  # V
+    0x15: "ctrl_alt_del",  # R
+    0x13: "pause",  # P
+    0x14: "quit",  # Q
+}
+HOST_KEY_HELP = "Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit"
+
+DEFAULT_PALETTE = (
+    (0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0xAA, 0xAA),
+    (0xAA, 0x00, 0x00), (0xAA, 0x00, 0xAA), (0xAA, 0x55, 0x00), (0xAA, 0xAA, 0xAA),
+    (0x55, 0x55, 0x55), (0x55, 0x55, 0xFF), (0x55, 0xFF, 0x55), (0x55, 0xFF, 0xFF),
+    (0xFF, 0x55, 0x55), (0xFF, 0x55, 0xFF), (0xFF, 0xFF, 0x55), (0xFF, 0xFF, 0xFF),
+)
+
+
+def import_pygame():
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    return pygame
+
+
+def dot_width(cols):
+    """Horizontal dot doubling: 40-column modes halve the dot clock and fill the same width."""
+    return 2 if cols <= 40 else 1
+
+
+class TextRenderer:
+    """Draws text screens onto a pygame surface, redrawing only the cells that changed."""
+
+    def __init__(self, pygame, surface, glyphs, scale=1, origin=(0, 0)):
+        self.pg = pygame
+        self.surface = surface
+        self.glyphs = glyphs
+        self.scale = scale
+        self.origin = origin
+        self.cache = {}
+        self.blits = 0  # cells drawn since creation (tests count redraws with it)
+        self._prev_cells = None
+        self._prev_geometry = None
+        self._prev_palette = None
+        self._prev_blink_mode = None
+        self._prev_char_phase = None
+        self._prev_cursor = None  # (row, col, start, end) while shown, else None
+        self._convert = surface is pygame.display.get_surface()
+
+    def cell_size(self, cols):
+        return CELL_WIDTH * dot_width(cols) * self.scale, GLYPH_HEIGHT * self.scale
+
+    def pixel_size(self, cols, rows):
+        w, h = self.cell_size(cols)
+        return cols * w, rows * h
+
+    def invalidate(self):
+        """Forget what is on the surface: the next draw repaints every cell."""
+        self._prev_cells = None
+
+    def _glyph(self, code, fg_rgb, bg_rgb, dots_wide):
+        key = (code, fg_rgb, bg_rgb, dots_wide)
+        image = self.cache.get(key)
+        if image is None:
+            fg = bytes(fg_rgb) * dots_wide
+            bg = bytes(bg_rgb) * dots_wide
+            pixels = bytearray()
+            for row in cell_rows(self.glyphs, code):
+                for bit in range(CELL_WIDTH - 1, -1, -1):
+                    pixels += fg if (row >> bit) & 1 else bg
+            size = (CELL_WIDTH * dots_wide, GLYPH_HEIGHT)
+            image = self.pg.image.frombuffer(bytes(pixels), size, "RGB")
+            if self.scale != 1:
+                image = self.pg.transform.scale(image, (size[0] * self.scale, size[1] * self.scale))
+            if self._convert:
+                image = image.convert()
+            self.cache[key] = image
+        return image
+
+    def draw(self, screen, frame):
+        """Bring the surface up to date with ``screen`` (a VGA text_screen()) at frame number
+        ``frame`` (for blinking). Returns the list of changed rectangles."""
+        cols, rows, cells = screen.cols, screen.rows, screen.cells
+        palette = tuple(tuple(c) for c in (getattr(screen, "palette", None) or DEFAULT_PALETTE))
+        blink_mode = bool(getattr(screen, "blink_enabled", True))
+        char_phase = (frame // CHAR_BLINK_FRAMES) & 1 == 0
+        cursor = None
+        if (screen.cursor_visible and (frame // CURSOR_BLINK_FRAMES) & 1 == 0
+                and 0 <= screen.cursor_row < rows and 0 <= screen.cursor_col < cols):
+            start, end = screen.cursor_start, min(screen.cursor_end, GLYPH_HEIGHT - 1)
+            if start <= end:
+                cursor = (screen.cursor_row, screen.cursor_col, start, end)
+
+        ncells = cols * rows
+        full = (self._prev_cells is None or (cols, rows) != self._prev_geometry
+                or palette != self._prev_palette or blink_mode != self._prev_blink_mode)
+        if full:
+            dirty = range(ncells)
+        else:
+            dirty = set()
+            prev = self._prev_cells
+            if cells != prev:
+                stride = cols * 2
+                for r in range(rows):
+                    a = r * stride
+                    if cells[a:a + stride] != prev[a:a + stride]:
+                        for i in range(a, a + stride, 2):
+                            if cells[i] != prev[i] or cells[i + 1] != prev[i + 1]:
+                                dirty.add(i >> 1)
+            if blink_mode and char_phase != self._prev_char_phase:
+                for i in range(1, ncells * 2, 2):
+                    if cells[i] & 0x80:
+                        dirty.add(i >> 1)
+            if cursor != self._prev_cursor:
+                for c in (cursor, self._prev_cursor):
+                    if c is not None:
+                        dirty.add(c[0] * cols + c[1])
+
+        rects = []
+        if dirty:
+            cell_w, cell_h = self.cell_size(cols)
+            dots_wide = dot_width(cols)
+            ox, oy = self.origin
+            blit = self.surface.blit
+            cursor_index = -1 if cursor is None else cursor[0] * cols + cursor[1]
+            for index in dirty:
+                if index >= ncells:
+                    continue
+                code = cells[index * 2]
+                attr = cells[index * 2 + 1]
+                fg = attr & 0x0F
+                if blink_mode:
+                    bg = (attr >> 4) & 0x07
+                    if attr & 0x80 and not char_phase:
+                        fg = bg
+                else:
+                    bg = attr >> 4
+                x = ox + (index % cols) * cell_w
+                y = oy + (index // cols) * cell_h
+                blit(self._glyph(code, palette[fg], palette[bg], dots_wide), (x, y))
+                self.blits += 1
+                if index == cursor_index:
+                    # The cursor takes the cell's foreground colour, even while blinking text is off.
+                    start, end = cursor[2], cursor[3]
+                    self.surface.fill(palette[attr & 0x0F],
+                                      (x, y + start * self.scale, cell_w, (end - start + 1) * self.scale))
+                rects.append(self.pg.Rect(x, y, cell_w, cell_h))
+
+        self._prev_cells = bytes(cells)
+        self._prev_geometry = (cols, rows)
+        self._prev_palette = palette
+        self._prev_blink_mode = blink_mode
+        self._prev_char_phase = char_phase
+        self._prev_cursor = cursor
+        return rects
+
+
+def _window_error(e):
+    from ..cli import UsageProblem
+
+    return UsageProblem("cannot open a window (%s): use --display=curses, or --display=none "
+                        "--serial=stdio" % (str(e) or type(e).__name__))
+
+
+class Window:
+    """One window on one machine. ``run()`` returns when the user quits or closes it."""
+
+    def __init__(self, machine, scale=None, timeout=None, pygame=None, screenshot_dir="."):
+        self.machine = machine
+        self.requested_scale = scale
+        self.timeout = timeout
+        self.screenshot_dir = screenshot_dir
+        self.pg = pygame if pygame is not None else import_pygame()
+        self.glyphs = load_font()
+        self.keyboard = KeyboardState(machine.send_scancodes)
+        self.frame = 0
+        self.paused = False
+        self.quit = False
+        self.fullscreen = False
+        self.grabbed = False
+        self.swallowed = set()  # usages of host-key presses whose release must not reach the guest
+        self.last_lock_sent = -10.0
+        self.lock_sync = True
+        self.leds_after_toggle = None
+        self.message = ""
+        self.message_until = 0.0
+        self.next_frame = 0.0
+        self.idle_seconds = 0.0
+        self.renderer = None
+        self.surface = None
+        self._geometry = None
+        self._title_time = 0.0
+        self._title_icount = 0
+        self._title_idle = 0.0
+        self._title = None
+
+    # ------------------------------------------------------------------ display
+    def open(self):
+        pg = self.pg
+        try:
+            pg.display.init()
+            screen = self.machine.vga.text_screen()
+            self._open_display(screen.cols, screen.rows)
+        except pg.error as e:
+            pg.display.quit()
+            raise _window_error(e)
+        pg.key.set_repeat()  # the keyboard's own typematic repeat is modelled in KeyboardState
+        try:
+            pg.scrap.init()
+        except (pg.error, AttributeError):
+            pass  # no clipboard: paste says so when used
+
+    def _desktop_size(self):
+        pg = self.pg
+        try:
+            sizes = pg.display.get_desktop_sizes()
+            if sizes:
+                return sizes[0]
+        except (AttributeError, pg.error):
+            pass
+        info = pg.display.Info()
+        return info.current_w, info.current_h
+
+    def _fit_scale(self, width, height, area):
+        return max(1, min(int(area[0] // width), int(area[1] // height)))
+
+    def _open_display(self, cols, rows):
+        pg = self.pg
+        base_w = cols * CELL_WIDTH * dot_width(cols)
+        base_h = rows * GLYPH_HEIGHT
+        if self.fullscreen:
+            size = self._desktop_size()
+            scale = self._fit_scale(base_w, base_h, size)
+            self.surface = pg.display.set_mode(size, pg.FULLSCREEN)
+            origin = ((size[0] - base_w * scale) // 2, (size[1] - base_h * scale) // 2)
+        else:
+            if self.requested_scale:
+                scale = self.requested_scale
+            else:
+                desk = self._desktop_size()
+                scale = self._fit_scale(base_w, base_h, (desk[0] * 0.9, desk[1] * 0.9))
+            self.surface = pg.display.set_mode((base_w * scale, base_h * scale))
+            origin = (0, 0)
+        self.surface.fill((0, 0, 0))
+        self.renderer = TextRenderer(pg, self.surface, self.glyphs, scale, origin)
+        self._geometry = (cols, rows)
+        pg.display.flip()
+
+    def render(self):
+        """Draw the current frame; returns the number of cells redrawn."""
+        screen = self.machine.vga.text_screen()
+        if (screen.cols, screen.rows) != self._geometry:
+            self._open_display(screen.cols, screen.rows)
+        before = self.renderer.blits
+        rects = self.renderer.draw(screen, self.frame)
+        if rects:
+            if len(rects) > 64:
+                self.pg.display.flip()
+            else:
+                self.pg.display.update(rects)
+        return self.renderer.blits - before
+
+    def screenshot(self, path=None):
+        if path is None:
+            name = time.strftime("pcemu-%Y%m%d-%H%M%S.png")
+            path = os.path.join(self.screenshot_dir, name)
+        self.pg.image.save(self.surface, path)
+        return path
+
+    def toggle_fullscreen(self):
+        self.fullscreen = not self.fullscreen
+        self._open_display(*self._geometry)
+
+    def set_grab(self, on):
+        pg = self.pg
+        pg.event.set_grab(on)
+        if hasattr(pg.event, "set_keyboard_grab"):
+            pg.event.set_keyboard_grab(on)
+        self.grabbed = on
+
+    # ------------------------------------------------------------------ title
+    def notify(self, text, seconds=3.0):
+        self.message = text
+        self.message_until = time.monotonic() + seconds
+        self._title_time = 0.0  # show it now
+
+    def update_title(self, now):
+        if now - self._title_time < TITLE_INTERVAL:
+            return
+        icount = self.machine.cpu.icount
+        elapsed = now - self._title_time if self._title_time else 0.0
+        mips = (icount - self._title_icount) / elapsed / 1e6 if elapsed > 0 else 0.0
+        idle_share = (self.idle_seconds - self._title_idle) / elapsed if elapsed > 0 else 0.0
+        self._title_time, self._title_icount, self._title_idle = now, icount, self.idle_seconds
+        if self.paused:
+            state = "paused"
+        elif self.machine.cpu.halted or idle_share > 0.5:
+            state = "idle"
+        else:
+            state = "running"
+        parts = ["pcemu", "%.2f MIPS" % mips, state]
+        if self.grabbed:
+            parts.append("keyboard grabbed")
+        if self.message and now < self.message_until:
+            parts.append(self.message)
+        else:
+            parts.append(HOST_KEY_HELP)
+        title = " - ".join(parts)
+        if title != self._title:
+            self.pg.display.set_caption(title)
+            self._title = title
+
+    # ------------------------------------------------------------------ input
+    def _host_locks(self, mods):
+        pg = self.pg
+        locks = {"caps": bool(mods & pg.KMOD_CAPS), "num": bool(mods & pg.KMOD_NUM)}
+        scroll = getattr(pg, "KMOD_SCROLL", 0)
+        if scroll:
+            locks["scroll"] = bool(mods & scroll)
+        return locks
+
+    def _sync_locks(self, mods, now):
+        # Only once the guest has had time to act on the last lock key we sent: until then
+        # its LEDs lag behind and we would toggle twice.
+        if not self.lock_sync or now - self.last_lock_sent < 0.5:
+            return
+        leds = guest_leds(self.machine)
+        if self.leds_after_toggle is not None and leds == self.leds_after_toggle:
+            # The guest took our toggle without moving its LEDs: it does not drive them, so
+            # they cannot tell its lock state; stop before we flip its locks on every key.
+            self.lock_sync = False
+            return
+        self.leds_after_toggle = None
+        for lock in lock_toggles_needed(self._host_locks(mods), leds):
+            self.machine.send_scancodes(press_and_release(LOCK_USAGE[lock]))
+            self.last_lock_sent = now
+            self.leds_after_toggle = leds
+
+    def handle_event(self, event, now):
+        pg = self.pg
+        kind = event.type
+        if kind == pg.QUIT:
+            self.quit = True
+        elif kind == pg.KEYDOWN:
+            usage = usage_from_sdl(getattr(event, "scancode", 0), event.key)
+            if usage is None:
+                return
+            mods = getattr(event, "mod", 0)
+            if usage in HOST_KEYS and mods & pg.KMOD_CTRL and mods & pg.KMOD_ALT:
+                self.swallowed.add(usage)
+                self.host_action(HOST_KEYS[usage])
+                return
+            if usage in LOCK_USAGES:
+                self.last_lock_sent = now
+            else:
+                self._sync_locks(mods, now)
+            self.keyboard.key_down(usage, now)
+        elif kind == pg.KEYUP:
+            usage = usage_from_sdl(getattr(event, "scancode", 0), event.key)
+            if usage is None:
+                return
+            if usage in self.swallowed:
+                self.swallowed.discard(usage)
+                return
+            self.keyboard.key_up(usage, now)
+        elif kind == pg.MOUSEBUTTONDOWN:
+            if not self.grabbed:
+                self.set_grab(True)
+                self.notify("keyboard grabbed: Ctrl+Alt+G releases it")
+        elif kind == getattr(pg, "WINDOWFOCUSLOST", -1):
+            self.keyboard.release_all(now)
+        elif kind in (getattr(pg, "WINDOWEXPOSED", -1), getattr(pg, "VIDEOEXPOSE", -1)):
+            self.renderer.invalidate()
+
+    def host_action(self, action):
+        pg = self.pg
+        if action == "quit":
+            self.quit = True
+        elif action == "pause":
+            self.paused = not self.paused
+            self.notify("paused" if self.paused else "resumed")
+        elif action == "release":
+            self.set_grab(False)
+            self.notify("keyboard released")
+        elif action == "fullscreen":
+            self.toggle_fullscreen()
+        elif action == "screenshot":
+            try:
+                self.notify("saved " + self.screenshot())
+            except (pg.error, OSError) as e:
+                self.notify("screenshot failed: %s" % e)
+        elif action == "ctrl_alt_del":
+            # Ctrl and Alt are already down in the guest: they came through as the user pressed them.
+            self.machine.send_scancodes(press_and_release(0x4C, ctrl=True, alt=True))
+        elif action == "paste":
+            self.paste()
+
+    def paste(self):
+        text = self.clipboard_text()
+        if not text:
+            self.notify("clipboard empty or unavailable")
+            return
+        typeable = "".join(ch for ch in text.replace("\r\n", "\r") if ch == "\r" or ch == "\n" or ch == "\t"
+                           or " " <= ch <= "~")
+        self.machine.type_text(typeable)
+        self.notify("pasting %d characters" % len(typeable))
+
+    def clipboard_text(self):
+        pg = self.pg
+        try:
+            if not pg.scrap.get_init():
+                pg.scrap.init()
+            for kind in ("text/plain;charset=utf-8", pg.SCRAP_TEXT):
+                data = pg.scrap.get(kind)
+                if data:
+                    if isinstance(data, bytes):
+                        data = data.decode("utf-8", "replace")
+                    return data.rstrip("\x00")
+        except (pg.error, AttributeError, NotImplementedError):
+            return ""
+        return ""
+
+    # ------------------------------------------------------------------ running
+    def _idle_wait(self, seconds):
+        # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
+        wait = min(seconds, self.next_frame - time.monotonic())
+        if wait > 0:
+            time.sleep(wait)
+            self.idle_seconds += wait
+
+    def run(self):
+        from ..cli import TimeoutExpired
+
+        pg = self.pg
+        machine = self.machine
+        period = 1.0 / FRAME_RATE
+        start = time.monotonic()
+        deadline = None if self.timeout is None else start + self.timeout
+        self.next_frame = start
+        machine._idle_wait = self._idle_wait
+        try:
+            while not self.quit:
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
+                for event in pg.event.get():
+                    self.handle_event(event, now)
+                self.keyboard.tick(now)
+                self.render()
+                self.update_title(now)
+                self.frame += 1
+                self.next_frame += period
+                if self.next_frame < now:
+                    self.next_frame = now + period  # fell behind: drop frames rather than race
+                if self.paused:
+                    wait = self.next_frame - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    continue
+                step = machine.step_quantum
+                while time.monotonic() < self.next_frame:
+                    step()
+        except pg.error as e:
+            raise _window_error(e)
+        finally:
+            try:
+                del machine._idle_wait
+            except AttributeError:
+                pass
+        return 0
+
+    def close(self):
+        try:
+            self.pg.display.quit()
+        except self.pg.error:
+            pass
+
+
+def run_window(machine, scale=None, timeout=None):
+    """The CLI's entry point: open the window, run until the user quits, return the exit status."""
+    if scale is not None and scale < 1:
+        from ..cli import UsageProblem
+
+        raise UsageProblem("--scale must be at least 1")
+    try:
+        pg = import_pygame()
+    except ImportError as e:
+        raise _window_error(e)
+    window = Window(machine, scale=scale, timeout=timeout, pygame=pg)
+    window.open()
+    try:
+        return window.run()
+    finally:
+        window.close()
