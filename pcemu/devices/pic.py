@@ -231,7 +231,7 @@ class PicPair:
         self.slave = Pic8259("8259A slave", False)
         self.cpu_intr = cpu_intr or (lambda level: None)
         self.int_output = False
-        self.delivered = [0] * 16      # interrupts acknowledged, per IRQ line
+        self.irq_counts = [0] * 16     # interrupts acknowledged, per IRQ line (--stats)
         self.spurious = [0, 0]         # default IR7 on master, on slave
         io.register(0x20, 2, self._read_master, self._write_master, name="8259A master")
         io.register(0xA0, 2, self._read_slave, self._write_slave, name="8259A slave")
@@ -273,7 +273,7 @@ class PicPair:
             return master.vector_base | 7
         master.ack(ir)
         if ir != CASCADE_IR or master.single:
-            self.delivered[ir] += 1
+            self.irq_counts[ir] += 1
             return master.vector_base | ir
         # The slave's INT drops during INTA; dropping the latched cascade input
         # lets a further slave request make a fresh edge on master IR2.
@@ -284,7 +284,7 @@ class PicPair:
             self.spurious[1] += 1
             return slave.vector_base | 7
         slave.ack(sir)
-        self.delivered[8 + sir] += 1
+        self.irq_counts[8 + sir] += 1
         return slave.vector_base | sir
 
     # -- ports ------------------------------------------------------------------------
@@ -296,13 +296,13 @@ class PicPair:
                 return 0
             chip.ack(ir)
             if ir != CASCADE_IR:
-                self.delivered[ir] += 1
+                self.irq_counts[ir] += 1
             return 0x80 | ir
         ir = chip.pending()
         if ir == NO_IRQ:
             return 0
         chip.ack(ir)
-        self.delivered[8 + ir] += 1
+        self.irq_counts[8 + ir] += 1
         return 0x80 | ir
 
     def _read(self, chip, offset):
@@ -331,6 +331,6 @@ class PicPair:
             "int_output": self.int_output,
             "master": self.master.debug_state(),
             "slave": self.slave.debug_state(),
-            "delivered": list(self.delivered),
+            "irq_counts": list(self.irq_counts),
             "spurious": list(self.spurious),
         }

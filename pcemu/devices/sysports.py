@@ -117,7 +117,6 @@ class SystemPorts:
         if self.on_debug_line is not None:
             self.on_debug_line(line)
 
-    @property
     def last_debug_line(self):
         """The line being written, or the last complete one: for fatal-error messages."""
         if self._line:
@@ -129,5 +128,5 @@ class SystemPorts:
             "port_61h": self.port_b, "port_92h": self.port_a, "a20": self.a20,
             "speaker_on": self.speaker_on, "post_code": self.post_code,
             "post_history": list(self.post_history)[-16:],
-            "last_debug_line": self.last_debug_line,
+            "last_debug_line": self.last_debug_line(),
         }

@@ -248,7 +248,7 @@ def test_second_slave_request_after_both_eois():
     eoi(io)
     assert cpu.intr
     assert pic.acknowledge() == 0x77
-    assert pic.delivered[14] == 1 and pic.delivered[15] == 1
+    assert pic.irq_counts[14] == 1 and pic.irq_counts[15] == 1
 
 
 def test_slave_masked_by_master_imr():
@@ -298,6 +298,6 @@ def test_counters_and_debug_state():
         pic.set_irq(0, False)
         eoi(io)
     state = pic.debug_state()
-    assert state["delivered"][0] == 3
+    assert state["irq_counts"][0] == 3
     assert state["master"]["vector_base"] == 0x08
     assert state["slave"]["vector_base"] == 0x70

@@ -80,7 +80,7 @@ def test_debug_console_lines():
     for b in b"pcemu BIOS\r\nboot fail":
         io.out8(0xE9, b)
     assert lines == ["pcemu BIOS"]
-    assert ports.last_debug_line == "boot fail"
+    assert ports.last_debug_line() == "boot fail"
     io.out8(0xE9, 0x0A)
     assert list(ports.debug_lines) == ["pcemu BIOS", "boot fail"]
     assert ports.debug_state()["last_debug_line"] == "boot fail"
