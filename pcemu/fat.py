@@ -38,21 +38,18 @@ class FatError(Exception):
     """A refusal: bad name, missing file, damaged volume, not enough space..."""
 
 
-DirEntry = collections.namedtuple(
-    "DirEntry", "name attr size cluster date time raw_name index")
-DirEntry.__doc__ = """A directory entry as listed.
+class DirEntry(collections.namedtuple("DirEntry", "name attr size cluster date time raw_name index")):
+    """A directory entry as listed.
 
-name is "BASE.EXT" (or "BASE"); date is (year, month, day) and time is
-(hour, minute, second) from the entry's last-write fields; index is the slot
-number inside its directory.
-"""
+    name is "BASE.EXT" (or "BASE"); date is (year, month, day) and time is
+    (hour, minute, second) from the entry's last-write fields; index is the slot
+    number inside its directory.
+    """
+    __slots__ = ()
 
-
-def _is_dir(entry):
-    return bool(entry.attr & ATTR_DIRECTORY)
-
-
-DirEntry.is_dir = property(_is_dir)
+    @property
+    def is_dir(self):
+        return bool(self.attr & ATTR_DIRECTORY)
 
 
 def short_name(component):
@@ -387,7 +384,8 @@ class Volume(object):
             attr = raw[11]
             if raw[0] != DELETED_MARK and attr != ATTR_LONG_NAME and attr & ATTR_VOLUME_LABEL:
                 return raw[:11].decode("cp437").rstrip(" ")
-        return self.boot.label
+        # "NO NAME" is what formatters write when there is no label.
+        return "" if self.boot.label == "NO NAME" else self.boot.label
 
     # --- chains and directories ----------------------------------------
 

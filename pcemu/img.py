@@ -195,7 +195,7 @@ def _listing_line(entry):
 def cmd_ls(args):
     with open_image_volume(args) as volume:
         path = args.path or "/"
-        shown = "/" + "/".join(fat.split_path(path))
+        shown = "/" + "/".join(fat.split_path(path)).upper()
         if not volume.is_dir(path):
             volume.stat(path)  # reports a missing path
             entries = [volume.stat(path)]
@@ -257,8 +257,14 @@ def cmd_rmdir(args):
 
 
 def build_parser():
-    parser = _Parser(prog=PROG, description="Create and inspect pcemu disk images and copy files "
-                     "in and out of their FAT12/FAT16 volumes.")
+    parser = _Parser(
+        prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Create and inspect pcemu disk images and copy files "
+                    "in and out of their FAT12/FAT16 volumes.",
+        epilog="IMAGE is FILE (a floppy, or the first FAT partition of a hard disk), FILE@N or\n"
+               "--partition N for MBR partition N (1..4), or FILE@@OFFSET for the volume at a\n"
+               "byte offset. Names inside the volume are 8.3 (no long names), case-insensitive.\n"
+               "rm deletes files only; rmdir deletes empty directories.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
