@@ -19,8 +19,8 @@ Emulation choices:
 
 * Transmission takes no time: a THR write goes straight to the back end and
   THR empty comes back at once. The THRE interrupt is still the datasheet's:
-  raised when THR empties (or when ETBEI is switched on with THR empty),
-  cleared by a THR write or by reading IIR while it is the reported source.
+  raised when THR empties (or when ETBEI is switched on with THR empty, or
+  the TX FIFO is reset), cleared by a THR write or by reading IIR while it is the reported source.
 * Host input is queued outside the chip (``receive``) and moved into the
   16-byte RX FIFO (one holding byte with FIFOs off) as space frees up, so
   nothing is lost; ``rx_pending()`` counts queue plus FIFO.
@@ -431,6 +431,8 @@ class Uart16550:
                 self._fifo.clear()
             self._timeout_pending = False
             self._cancel_timeout()
+        if on and value & FCR_TX_RESET:
+            self._thre_pending = True  # the emptied transmitter counts as a fresh THR empty (as QEMU's 16550)
         self.FCR = (value & (0xC0 | FCR_DMA_MODE | FCR_ENABLE)) if on else 0
         self._refill()
         self._update_irq()

@@ -6,6 +6,9 @@ DAC 14h), the attribute flip-flop rules, CRTC cursor/start-address semantics,
 Input Status 1 bits, and IBM code page 437 glyphs (Python's cp437 codec as
 referee for 80h-FFh; the Unicode IBM437 glyph names for the control range).
 """
+import shutil
+import subprocess
+
 import pytest
 
 from pcemu.bus import IoPorts, Memory
@@ -255,3 +258,134 @@ def test_change_count_moves_only_on_writes():
     assert r.vga.change_count() == c
     r.crtc(0x0F, 1)
     assert r.vga.change_count() > c
+
+
+# -- QEMU as referee: registers after QEMU's VGA BIOS has set mode 3 ---------------------
+QEMU_VGA_PROBE = r"""org 7C00h
+bits 16
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, 7C00h
+    mov dx, 3DAh
+    in al, dx
+    xor bx, bx
+.attr:                      ; attribute registers 00h-14h
+    mov dx, 3C0h
+    mov al, bl
+    out dx, al
+    inc dx
+    in al, dx
+    call hexal
+    mov dx, 3DAh
+    in al, dx
+    inc bx
+    cmp bx, 15h
+    jb .attr
+    mov dx, 3C0h
+    mov al, 20h
+    out dx, al
+    mov dx, 3C7h            ; DAC entries 0-63
+    xor al, al
+    out dx, al
+    mov dx, 3C9h
+    mov cx, 64*3
+.dac:
+    in al, dx
+    call hexal
+    loop .dac
+    mov dx, 3D4h            ; CRTC 01h, 09h, 0Ah, 0Bh, 12h, 13h
+    mov si, crtc_list
+    mov cx, 6
+.crtc:
+    lodsb
+    out dx, al
+    inc dx
+    in al, dx
+    call hexal
+    dec dx
+    loop .crtc
+    mov dx, 3CCh
+    in al, dx
+    call hexal
+    jmp done
+
+crtc_list: db 01h, 09h, 0Ah, 0Bh, 12h, 13h
+
+hexal:
+    push ax
+    shr al, 4
+    call nib
+    pop ax
+    push ax
+    and al, 0Fh
+    call nib
+    pop ax
+    ret
+nib:
+    add al, '0'
+    cmp al, '9'
+    jbe putc
+    add al, 7
+putc:
+    push dx
+    push ax
+    mov dx, 3FDh
+.t: in al, dx
+    test al, 20h
+    jz .t
+    pop ax
+    mov dx, 3F8h
+    out dx, al
+    pop dx
+    ret
+
+done:
+    mov al, 0Ah
+    call putc
+    mov dx, 0F4h            ; isa-debug-exit: QEMU quits
+    xor al, al
+    out dx, al
+    hlt
+    jmp $
+
+times 510-($-$$) db 0
+dw 0AA55h
+"""
+
+
+def run_qemu_probe(tmp_path, asm):
+    """Assemble a boot sector, boot it on a QEMU floppy, return what it printed on COM1 (hex)."""
+    for tool in ("nasm", "qemu-system-i386"):
+        if not shutil.which(tool):
+            pytest.skip("%s not installed" % tool)
+    (tmp_path / "probe.asm").write_text(asm)
+    subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "probe.bin"), str(tmp_path / "probe.asm")],
+                   check=True)
+    img = tmp_path / "probe.img"
+    img.write_bytes((tmp_path / "probe.bin").read_bytes() + bytes(1474560 - 512))
+    out = tmp_path / "com1.txt"
+    subprocess.run(["qemu-system-i386", "-display", "none", "-no-reboot", "-m", "4",
+                    "-drive", "file=%s,format=raw,if=floppy" % img, "-serial", "file:%s" % out,
+                    "-serial", "null", "-device", "isa-debug-exit,iobase=0xf4"], timeout=60)
+    return bytes.fromhex(out.read_text().strip())
+
+
+def test_mode3_defaults_agree_with_qemu_vga_bios(tmp_path):
+    q = run_qemu_probe(tmp_path, QEMU_VGA_PROBE)
+    r = Rig()
+    attr = []
+    r.io.in8(0x3DA)
+    for i in range(0x15):
+        r.io.out8(0x3C0, i)
+        attr.append(r.io.in8(0x3C1))
+        r.io.in8(0x3DA)
+    r.io.out8(0x3C0, 0x20)
+    assert bytes(attr) == q[:0x15]
+    r.io.out8(0x3C7, 0)
+    dac = bytes(r.io.in8(0x3C9) for _ in range(64 * 3))
+    assert dac == q[0x15:0x15 + 192]
+    crtc = bytes(r.crtc_get(i) for i in (0x01, 0x09, 0x0A, 0x0B, 0x12, 0x13))
+    assert crtc == q[0x15 + 192:0x15 + 198]
+    assert r.io.in8(0x3CC) == q[-1]
