@@ -243,9 +243,9 @@ class PicPair:
 
     # -- device side ----------------------------------------------------------------
     def set_irq(self, n, level):
+        if n == CASCADE_IR:
+            n = 9  # the AT wires the bus's IRQ2 pin to the slave's IR1 (IRQ9)
         if n < 8:
-            if n == CASCADE_IR:
-                return  # IR2 is wired to the slave on the AT; IRQ2 devices use IRQ9
             self.master.set_input(n, level)
         else:
             self.slave.set_input(n - 8, level)

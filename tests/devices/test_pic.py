@@ -301,3 +301,32 @@ def test_counters_and_debug_state():
     assert state["irq_counts"][0] == 3
     assert state["master"]["vector_base"] == 0x08
     assert state["slave"]["vector_base"] == 0x70
+
+
+from hypothesis import given, strategies as st
+
+# PC/AT priority with the slave cascaded on IR2: IRQ 0, 1, 8-15, 3-7.
+AT_PRIORITY = [0, 1, 8, 9, 10, 11, 12, 13, 14, 15, 3, 4, 5, 6, 7]
+
+
+@given(st.sets(st.sampled_from(AT_PRIORITY), min_size=1))
+def test_service_order_is_at_priority_order(irqs):
+    io, cpu, pic = make()
+    for n in irqs:
+        pic.set_irq(n, True)
+    order = []
+    while cpu.intr:
+        vector = pic.acknowledge()
+        n = vector - 0x08 if vector < 0x70 else vector - 0x70 + 8
+        order.append(n)
+        pic.set_irq(n, False)
+        if n >= 8:
+            eoi(io, 0xA0)
+        eoi(io)
+    assert order == [n for n in AT_PRIORITY if n in irqs]
+
+
+def test_bus_irq2_arrives_as_irq9():
+    io, cpu, pic = make()
+    pic.set_irq(2, True)
+    assert pic.acknowledge() == 0x71

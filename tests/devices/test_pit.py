@@ -341,3 +341,40 @@ def test_reading_control_port_and_debug_state(rig):
     rig.program(0, 3, 0)
     state = rig.pit.debug_state()
     assert state["counters"][0]["mode"] == 3
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 65535), frac=st.floats(0, 3, allow_nan=False))
+def test_mode2_count_follows_datasheet_formula(n, frac):
+    rig = Rig()
+    rig.pit.set_gate(2, True)
+    rig.program(2, 2, n)
+    k = int(n * frac)
+    rig.to_tick(rig.tick + 1 + k)           # the load clock, then k decrementing clocks
+    assert rig.latch_read(2) == n - k % n
+    assert rig.pit.output(2) == (k % n != n - 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 65535), k=st.integers(0, 70000))
+def test_mode0_count_and_out_follow_datasheet(n, k):
+    rig = Rig()
+    rig.pit.set_gate(2, True)
+    rig.program(2, 0, n)
+    rig.to_tick(rig.tick + 1 + k)
+    assert rig.latch_read(2) == (n - k) % 65536
+    assert rig.pit.output(2) == (k >= n)
+
+
+@settings(max_examples=60, deadline=None)
+@given(half=st.integers(1, 32767), k=st.integers(0, 200000))
+def test_mode3_even_count_duty_cycle(half, k):
+    n = 2 * half
+    rig = Rig()
+    rig.pit.set_gate(2, True)
+    rig.program(2, 3, n)
+    rig.to_tick(rig.tick + 1 + k)
+    assert rig.pit.output(2) == (k % n < half)
