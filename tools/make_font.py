@@ -17,25 +17,11 @@ Usage: python3 tools/make_font.py [UNIFONT_HEX] [OUTPUT]
 import pathlib
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from pcemu.frontends.font import cp437_to_unicode  # noqa: E402
+
 DEFAULT_SOURCE = "/usr/share/unifont/unifont.hex"
 DEFAULT_OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "pcemu" / "fonts" / "cp437-8x16.bin"
-
-# What the PC shows for codes 00h-1Fh (00h is an empty cell).
-CP437_LOW = [
-    0x0020, 0x263A, 0x263B, 0x2665, 0x2666, 0x2663, 0x2660, 0x2022,
-    0x25D8, 0x25CB, 0x25D9, 0x2642, 0x2640, 0x266A, 0x266B, 0x263C,
-    0x25BA, 0x25C4, 0x2195, 0x203C, 0x00B6, 0x00A7, 0x25AC, 0x21A8,
-    0x2191, 0x2193, 0x2192, 0x2190, 0x221F, 0x2194, 0x25B2, 0x25BC,
-]
-HOUSE = 0x2302  # code 7Fh
-
-
-def cp437_to_unicode():
-    table = list(CP437_LOW)
-    table += list(range(0x20, 0x7F))
-    table.append(HOUSE)
-    table += [ord(bytes([code]).decode("cp437")) for code in range(0x80, 0x100)]
-    return table
 
 
 def read_unifont(path):

@@ -13,6 +13,26 @@ LINE_GRAPHICS_FIRST = 0xC0
 LINE_GRAPHICS_LAST = 0xDF
 
 
+# What the PC shows for codes 00h-1Fh (00h as a blank) and 7Fh: display symbols, not the
+# C0 controls Python's cp437 codec gives them. 80h-FFh follow the codec.
+CP437_LOW = (
+    0x0020, 0x263A, 0x263B, 0x2665, 0x2666, 0x2663, 0x2660, 0x2022,
+    0x25D8, 0x25CB, 0x25D9, 0x2642, 0x2640, 0x266A, 0x266B, 0x263C,
+    0x25BA, 0x25C4, 0x2195, 0x203C, 0x00B6, 0x00A7, 0x25AC, 0x21A8,
+    0x2191, 0x2193, 0x2192, 0x2190, 0x221F, 0x2194, 0x25B2, 0x25BC,
+)
+CP437_HOUSE = 0x2302
+
+
+def cp437_to_unicode():
+    """The 256 Unicode code points for what each CP437 code looks like on a PC screen."""
+    table = list(CP437_LOW)
+    table += range(0x20, 0x7F)
+    table.append(CP437_HOUSE)
+    table += [ord(bytes([code]).decode("cp437")) for code in range(0x80, 0x100)]
+    return table
+
+
 class FontError(Exception):
     pass
 

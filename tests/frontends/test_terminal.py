@@ -1,0 +1,133 @@
+"""The curses terminal front end: key decoding, colours, and writing only what changed."""
+import curses
+
+import pytest
+from frontend_fakes import FakeTextScreen
+
+from pcemu.frontends import terminal
+
+
+class FakeCurses:
+    A_BLINK = 1 << 20
+    A_BOLD = 1 << 21
+    A_REVERSE = 1 << 22
+    COLOR_PAIRS = 512
+    error = curses.error
+
+    def __init__(self):
+        self.pairs = {}
+        self.cursor_mode = None
+
+    def init_pair(self, n, fg, bg):
+        self.pairs[n] = (fg, bg)
+
+    def color_pair(self, n):
+        return n << 8
+
+    def curs_set(self, mode):
+        self.cursor_mode = mode
+
+
+class FakeWindow:
+    def __init__(self, height=25, width=80):
+        self.size = (height, width)
+        self.calls = []
+        self.cursor = None
+        self.grid = [[" "] * width for _ in range(height)]
+
+    def getmaxyx(self):
+        return self.size
+
+    def erase(self):
+        self.calls.append("erase")
+
+    def addstr(self, y, x, text, attr):
+        self.calls.append((y, x, text, attr))
+        for i, ch in enumerate(text):
+            self.grid[y][x + i] = ch
+
+    def move(self, y, x):
+        self.cursor = (y, x)
+
+
+def decoded(*codes):
+    return terminal.KeyDecoder(curses).decode(list(codes))
+
+
+def test_keys_from_the_terminal_become_whole_strokes():
+    strokes, quit, _ = decoded("d", "I", "\r", curses.KEY_UP, curses.KEY_F1, curses.KEY_DC, "\x7f")
+    assert strokes == [b"\x20\xa0", b"\x2a\x17\x97\xaa", b"\x1c\x9c", b"\xe0\x48\xe0\xc8", b"\x3b\xbb",
+                       b"\xe0\x53\xe0\xd3", b"\x0e\x8e"]
+    assert not quit
+
+
+def test_control_alt_and_shifted_function_keys():
+    strokes, _, _ = decoded("\x03", "\x1b", "x", curses.KEY_F0 + 14, "\x1b")
+    assert strokes == [b"\x1d\x2e\xae\x9d",  # Ctrl+C
+                       b"\x38\x2d\xad\xb8",  # Alt+X (Esc then x)
+                       b"\x2a\x3c\xbc\xaa",  # Shift+F2 (F14)
+                       b"\x01\x81"]  # a lone Esc
+
+
+def test_ctrl_right_bracket_quits_and_is_not_sent():
+    strokes, quit, _ = decoded("a", "\x1d", "b")
+    assert strokes == [b"\x1e\x9e"] and quit
+
+
+def test_colours_map_pc_order_to_curses_order():
+    fc = FakeCurses()
+    screen = terminal.TerminalScreen(fc, FakeWindow(), 16, True)
+    attr = screen.attribute(0x1E, True)  # yellow on blue
+    assert fc.pairs[attr >> 8] == (curses.COLOR_YELLOW + 8, curses.COLOR_BLUE)
+    attr = screen.attribute(0xC4, True)  # blinking red on red (bit 7 blink, bg 4)
+    assert attr & fc.A_BLINK and fc.pairs[(attr & ~fc.A_BLINK) >> 8] == (curses.COLOR_RED, curses.COLOR_RED)
+    attr = screen.attribute(0xC4, False)  # bright backgrounds: bg 0Ch = bright red
+    assert not attr & fc.A_BLINK and fc.pairs[attr >> 8] == (curses.COLOR_RED, curses.COLOR_RED + 8)
+    eight = terminal.TerminalScreen(fc, FakeWindow(), 8, True)
+    attr = eight.attribute(0x3B, True)  # bright cyan on cyan, 8 colours: bold
+    assert attr & fc.A_BOLD
+
+
+def test_draws_cp437_as_unicode_and_only_changed_cells():
+    fc = FakeCurses()
+    win = FakeWindow()
+    screen = terminal.TerminalScreen(fc, win, 16, True)
+    text = FakeTextScreen(cursor=(2, 3))
+    text.put(0, 0, b"\xc9\xcd\xbb", 0x1F)
+    text.put(1, 0, "C:\\>", 0x07)
+    assert screen.draw(text) == 2000
+    assert "".join(win.grid[0][:3]) == "\u2554\u2550\u2557" and "".join(win.grid[1][:4]) == "C:\\>"
+    assert win.cursor == (2, 3) and fc.cursor_mode == 1
+    win.calls.clear()
+    assert screen.draw(text) == 0 and win.calls == []
+    text.put(1, 4, "dir", 0x07)
+    text.put(20, 70, "x", 0x4E)
+    assert screen.draw(text) == 4
+    assert win.calls == [(1, 4, "dir", win.calls[0][3]), (20, 70, "x", win.calls[1][3])]
+
+
+def test_ascii_stand_ins_when_the_terminal_is_not_utf8():
+    table = terminal.character_table(False)
+    assert table[0xC9] == "+" and table[0xCD] == "=" and table[ord("A")] == "A"
+    assert all(len(ch) == 1 and ord(ch) < 128 for ch in table)
+
+
+def test_small_terminal_draws_what_fits():
+    fc = FakeCurses()
+    win = FakeWindow(10, 40)
+    screen = terminal.TerminalScreen(fc, win, 8, True)
+    text = FakeTextScreen(cursor=(20, 70))
+    assert screen.draw(text) == 400
+    assert fc.cursor_mode == 0  # the cursor is off the visible part
+
+
+def test_needs_a_terminal(monkeypatch):
+    from pcemu.cli import UsageProblem
+
+    class NotATty:
+        def isatty(self):
+            return False
+
+    monkeypatch.setattr(terminal.sys, "stdin", NotATty())
+    with pytest.raises(UsageProblem, match="needs a terminal"):
+        terminal.run_terminal(object())
