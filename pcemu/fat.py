@@ -539,7 +539,14 @@ class Volume(object):
         zeroed cluster when it is full."""
         for index in range(directory.slot_count):
             first = directory.data[index * ENTRY_SIZE]
-            if first == 0 or first == DELETED_MARK:
+            if first == DELETED_MARK:
+                return index
+            if first == 0:
+                # Slots past the end mark are free but not guaranteed to be
+                # zeroed: move the mark along so no stale entry comes to life.
+                following = index + 1
+                if following < directory.slot_count and directory.data[following * ENTRY_SIZE] != 0:
+                    plan.write_entry(directory, following, bytes(ENTRY_SIZE))
                 return index
         if directory.chain is None:
             raise FatError("root directory is full (%d entries)" % (directory.slot_count,))
