@@ -120,7 +120,7 @@ def main(argv=None):
                           clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
                           snapshot=args.snapshot, bios=args.bios)
         if args.debug_bios:
-            machine.sysports.debug_sink = lambda line: sys.stderr.write("[bios] %s\n" % line)
+            machine.debug_sink = lambda line: sys.stderr.write("[bios] %s\n" % line)
         if args.trace_ports:
             machine.trace_ports(args.trace_ports)
         if args.trace:

@@ -27,7 +27,7 @@ from .clock import NS_PER_INSN, NS_PER_SEC, Clock
 from .cpu import CPU
 from .devices.ata import AtaChannel
 from .devices.kbc import Kbc8042
-from .devices.keymap import KEYS, text_to_scancodes
+from .devices.keymap import tap, text_to_scancodes
 from .devices.pic import PicPair
 from .devices.pit import Pit8254
 from .devices.rtc import Rtc146818
@@ -95,6 +95,7 @@ class Machine:
         self.fault = None
         self._trace_files = []
         self._insn_trace = None
+        self.debug_sink = None  # callable(line) for the BIOS debug console (port E9h)
         try:
             self._attach_disks(disks, floppies, hdds, snapshot)
             self._build(clock, bios, rtc_epoch)
@@ -136,12 +137,12 @@ class Machine:
             return IrqLine(self.pic, n)
 
         self.pit = Pit8254(self.io, self.clock, irq0=irq(0))
-        self.kbc = Kbc8042(self.io, irq1=irq(1), on_reset=self._request_reset)
-        self.sysports = SystemPorts(self.io, pit=self.pit, on_reset=self._request_reset)
-        if rtc_epoch is None and clock_mode == "realtime":
-            rtc_epoch = time.time()
+        self.kbc = Kbc8042(self.io, irq1=irq(1), on_reset=self._request_reset, clock=self.clock)
+        self.sysports = SystemPorts(self.io, pit=self.pit, on_reset=self._request_reset,
+                                    on_debug_line=self._on_debug_line)
         self.rtc = Rtc146818(self.io, self.clock, irq8=irq(8), epoch=rtc_epoch)
-        self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1")
+        self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
+                              clock=self.clock)
         self.vga = VgaText(self.io, self.mem, clock=self.clock)
         hdds = self.hdd_drives + [None] * (2 - len(self.hdd_drives))
         fdds = self.floppy_drives + [None] * (2 - len(self.floppy_drives))
@@ -167,6 +168,10 @@ class Machine:
         cmos[CMOS_PCEMU_CONFIG] = CONFIG_SERIAL_CONSOLE if self.serial_console else 0
         total = sum(cmos[0x10:0x2E])
         cmos[0x2E], cmos[0x2F] = total >> 8, total & 0xFF
+
+    def _on_debug_line(self, line):
+        if self.debug_sink is not None:
+            self.debug_sink(line)
 
     def _request_reset(self):
         self.reset_requested = True
@@ -226,7 +231,7 @@ class Machine:
         time.sleep(seconds)
 
     def _fault_halted(self):
-        last = self.sysports.last_debug_line() if hasattr(self.sysports, "last_debug_line") else ""
+        last = self.sysports.last_debug_line()
         msg = "guest halted with interrupts disabled at %04X:%04X" % (self.cpu.sregs[1], self.cpu.ip)
         if last:
             msg += " (BIOS: %s)" % last
@@ -311,9 +316,8 @@ class Machine:
             self._typed.append(bytes(text_to_scancodes(ch)))
 
     def press_key(self, name):
-        """Press and release a key by name (see pcemu.devices.keymap.KEYS), e.g. "f1", "up"."""
-        make, brk = KEYS[name]
-        self._typed.append(bytes(make) + bytes(brk))
+        """Press and release a key by name (see pcemu.devices.keymap.KEY_NAMES), e.g. "f1", "up"."""
+        self._typed.append(bytes(tap(name)))
 
     def send_scancodes(self, data):
         """Raw set-1 bytes, delivered in order (front ends with a real keyboard use this)."""

@@ -1,0 +1,87 @@
+"""The command line as a user runs it: a subprocess, stdin/stdout, exit status."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, image_path
+
+ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def pcemu(*args, stdin=b"", timeout=300):
+    return subprocess.run([sys.executable, "-m", "pcemu"] + list(args), input=stdin, capture_output=True,
+                          timeout=timeout, env=ENV, cwd=str(ROOT))
+
+
+def assert_one_line_error(result, status, *words):
+    err = result.stderr.decode()
+    assert result.returncode == status, err
+    assert "Traceback" not in err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("pcemu: "), err
+    for w in words:
+        assert w in lines[0], err
+
+
+def test_missing_image(tmp_path):
+    r = pcemu("--disk=%s" % (tmp_path / "nope.img"), "--display=none")
+    assert_one_line_error(r, 1, "nope.img")
+
+
+def test_empty_image(tmp_path):
+    p = tmp_path / "empty.img"
+    p.write_bytes(b"")
+    r = pcemu("--disk=%s" % p, "--display=none")
+    assert_one_line_error(r, 1, "empty")
+
+
+def test_truncated_image(tmp_path):
+    p = tmp_path / "cut.img"
+    p.write_bytes(image_path("freedos-minimal-360k.img").read_bytes()[:368640 - 100])
+    r = pcemu("--disk=%s" % p, "--display=none")
+    assert_one_line_error(r, 1, "cut.img")
+
+
+def test_forced_floppy_of_odd_size(tmp_path):
+    p = tmp_path / "odd.img"
+    p.write_bytes(bytes(512 * 1000))
+    r = pcemu("--floppy=%s" % p, "--display=none")
+    assert_one_line_error(r, 1, "odd.img")
+
+
+def test_bad_option():
+    r = pcemu("--frobnicate")
+    assert_one_line_error(r, 2, "frobnicate")
+
+
+def test_bad_choice():
+    r = pcemu("--disk=x.img", "--cpu=z80")
+    assert_one_line_error(r, 2, "z80")
+
+
+def test_no_disk():
+    r = pcemu("--display=none")
+    assert_one_line_error(r, 2, "disk")
+
+
+def test_bad_serial_spec(tmp_path):
+    shutil.copyfile(image_path("freedos-minimal-360k.img"), tmp_path / "a.img")
+    r = pcemu("--disk=%s" % (tmp_path / "a.img"), "--display=none", "--serial=carrier-pigeon")
+    assert_one_line_error(r, 1, "carrier-pigeon")
+
+
+def test_two_emulators_cannot_share_a_writable_image(tmp_path):
+    from pcemu.disk import DiskImage
+
+    p = tmp_path / "a.img"
+    shutil.copyfile(image_path("freedos-minimal-360k.img"), p)
+    held = DiskImage.open(str(p))
+    try:
+        r = pcemu("--disk=%s" % p, "--display=none")
+        assert_one_line_error(r, 1, "a.img")
+    finally:
+        held.close()
