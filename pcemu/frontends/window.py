@@ -459,39 +459,41 @@ class Window:
             time.sleep(wait)
             self.idle_seconds += wait
 
+    def frame_step(self):
+        """One frame: host input, drawing, then the emulation until the next frame is due."""
+        now = time.monotonic()
+        for event in self.pg.event.get():
+            self.handle_event(event, now)
+        self.keyboard.tick(now)
+        self.render()
+        self.update_title(now)
+        self.frame += 1
+        self.next_frame += 1.0 / FRAME_RATE
+        if self.next_frame < now:
+            self.next_frame = now + 1.0 / FRAME_RATE  # fell behind: drop frames rather than race
+        if self.paused or self.quit:
+            wait = self.next_frame - time.monotonic()
+            if wait > 0 and not self.quit:
+                time.sleep(wait)
+            return
+        step = self.machine.step_quantum
+        while time.monotonic() < self.next_frame:
+            step()
+
     def run(self):
         from ..cli import TimeoutExpired
 
-        pg = self.pg
         machine = self.machine
-        period = 1.0 / FRAME_RATE
         start = time.monotonic()
         deadline = None if self.timeout is None else start + self.timeout
         self.next_frame = start
         machine._idle_wait = self._idle_wait
         try:
             while not self.quit:
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
+                if deadline is not None and time.monotonic() >= deadline:
                     raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
-                for event in pg.event.get():
-                    self.handle_event(event, now)
-                self.keyboard.tick(now)
-                self.render()
-                self.update_title(now)
-                self.frame += 1
-                self.next_frame += period
-                if self.next_frame < now:
-                    self.next_frame = now + period  # fell behind: drop frames rather than race
-                if self.paused:
-                    wait = self.next_frame - time.monotonic()
-                    if wait > 0:
-                        time.sleep(wait)
-                    continue
-                step = machine.step_quantum
-                while time.monotonic() < self.next_frame:
-                    step()
-        except pg.error as e:
+                self.frame_step()
+        except self.pg.error as e:
             raise _window_error(e)
         finally:
             try:

@@ -1,0 +1,92 @@
+"""FreeDOS in the window: type DIR with posted pygame key events, compare the drawn pixels with VGA memory.
+
+Skips (rather than fails) while the machine cannot yet boot FreeDOS to a prompt.
+The screenshot is left in artifacts/ for a person to look at.
+"""
+import pathlib
+
+import pytest
+
+pygame = pytest.importorskip("pygame")
+
+from pcemu.frontends import font  # noqa: E402
+from pcemu.frontends.window import Window  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+PROMPT = "A:\\>"
+
+
+def boot_machine(disk):
+    try:
+        from pcemu.disk import DiskError
+        from pcemu.machine import GuestFault, Machine
+    except ImportError as e:
+        pytest.skip("machine not importable yet: %s" % e)
+    try:
+        machine = Machine(floppies=[disk], clock="virtual")
+    except (DiskError, ImportError, NotImplementedError) as e:
+        pytest.skip("machine cannot be built yet: %s" % e)
+    try:
+        booted = machine.run_until_text(PROMPT, timeout=180) and machine.run_until_idle(timeout=60)
+    except (GuestFault, NotImplementedError) as e:
+        machine.close()
+        pytest.skip("machine cannot boot FreeDOS yet: %s" % e)
+    if not booted:
+        machine.close()
+        pytest.skip("no FreeDOS prompt yet")
+    return machine
+
+
+def post_key(scancode, key, mod=0):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, scancode=scancode, mod=mod))
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, scancode=scancode, mod=mod))
+
+
+def check_surface_matches_vga(surface, screen, scale):
+    glyphs = font.load_font()
+    palette = [tuple(c) for c in screen.palette]
+    cursor_cell = (screen.cursor_row, screen.cursor_col)
+    mismatches = 0
+    for row in range(screen.rows):
+        for col in range(screen.cols):
+            if (row, col) == cursor_cell:
+                continue  # the cursor overlay blinks; checked in the renderer tests
+            code = screen.cells[(row * screen.cols + col) * 2]
+            attr = screen.cells[(row * screen.cols + col) * 2 + 1]
+            fg, bg = palette[attr & 15], palette[(attr >> 4) & 7]
+            for y in range(16):
+                byte = glyphs[code][y]
+                for x in range(9):
+                    on = byte >> (7 - x) & 1 if x < 8 else (byte & 1 if 0xC0 <= code <= 0xDF else 0)
+                    got = tuple(surface.get_at(((col * 9 + x) * scale, (row * 16 + y) * scale)))[:3]
+                    if got != (fg if on else bg):
+                        mismatches += 1
+    return mismatches
+
+
+@pytest.mark.slow
+def test_dir_typed_through_the_window(tmp_path, writable_image):
+    machine = boot_machine(writable_image("freedos-minimal-1440k.img"))
+    try:
+        win = Window(machine, scale=1, pygame=pygame, screenshot_dir=str(tmp_path))
+        win.open()
+        for ch in "dir":
+            usage = 0x04 + ord(ch) - ord("a")
+            post_key(usage, ord(ch))
+        post_key(0x28, pygame.K_RETURN)
+        for _ in range(2000):
+            win.frame_step()
+            if "bytes free" in machine.screen_text() and machine.is_idle():
+                break
+        text = machine.screen_text()
+        assert "A:\\>dir" in text.lower() or "A:\\>DIR" in text, text
+        assert "bytes free" in text, text
+        win.renderer.invalidate()
+        win.render()
+        ARTIFACTS.mkdir(exist_ok=True)
+        win.screenshot(str(ARTIFACTS / "window-freedos-dir.png"))
+        assert check_surface_matches_vga(win.surface, machine.vga.text_screen(), 1) == 0
+        win.close()
+    finally:
+        machine.close()
