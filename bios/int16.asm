@@ -1,0 +1,212 @@
+; int16.asm - keyboard services over the 40:1E buffer that INT 09h and the
+; serial console fill.
+
+KB_IDLE_POLLS equ 8             ; empty AH=01h/11h polls before one HLT
+
+int16_handler:
+        sti
+        cld
+        SAVE_FRAME
+        mov si, BDA_SEG
+        mov ds, si
+        cmp ah, INT16_FUNCS
+        jae .high
+        mov bl, ah
+        xor bh, bh
+        shl bx, 1
+        jmp [cs:int16_table + bx]
+.high:  cmp ah, 10h
+        je kb_read_ext
+        cmp ah, 11h
+        je kb_peek_ext
+        cmp ah, 12h
+        je kb_shift_ext
+int16_done:
+        RESTORE_FRAME_IRET
+
+int16_table:
+        dw kb_read                  ; 00
+        dw kb_peek                  ; 01
+        dw kb_shift                 ; 02
+        dw kb_typematic             ; 03
+        dw int16_done               ; 04 keyclick
+        dw kb_store                 ; 05
+        dw int16_done               ; 06
+        dw int16_done               ; 07
+        dw int16_done               ; 08
+        dw kb_capabilities          ; 09
+        dw kb_id                    ; 0A
+INT16_FUNCS equ ($ - int16_table) / 2
+
+; -> CF=1 if the buffer is empty, else AX = first key (not removed)
+kb_first:
+        cli
+        mov bx, [BDA_KB_HEAD]
+        cmp bx, [BDA_KB_TAIL]
+        je .empty
+        mov ax, [bx]
+        clc
+        ret
+.empty: stc
+        ret
+
+; remove the first key (buffer known non-empty, interrupts off)
+kb_remove:
+        mov bx, [BDA_KB_HEAD]
+        add bx, 2
+        cmp bx, [BDA_KB_END]
+        jb .store
+        mov bx, [BDA_KB_START]
+.store: mov [BDA_KB_HEAD], bx
+        ret
+
+; Keys only the enhanced functions know: grey keys come back as plain
+; extended keys (ASCII E0h -> 00h); F11/F12 and other 84h+ scan codes
+; without a character are dropped. AX = key -> CF=1 to drop it.
+kb_to_plain:
+        cmp al, 0E0h
+        jne .not_grey
+        test ah, ah
+        jz .keep                    ; a real E0h character (Alt+224)
+        xor al, al
+        jmp .keep
+.not_grey:
+        cmp al, 0F0h
+        jne .check_scan
+        test ah, ah
+        jz .keep
+        stc
+        ret
+.check_scan:
+        test al, al
+        jnz .keep
+        cmp ah, 84h
+        jbe .keep
+        stc
+        ret
+.keep:  clc
+        ret
+
+; AH=00h: wait for a key, remove it, AX = key (compatible form)
+kb_read:
+        mov byte [PV_KB_IDLE], 0
+        call kb_first
+        jc .wait
+        call kb_remove
+        sti
+        call kb_to_plain
+        jc kb_read
+        mov [bp+F_AX], ax
+        jmp int16_done
+.wait:  sti
+        hlt                         ; sleep until an interrupt (key, tick)
+        jmp kb_read
+
+; AH=10h: as 00h but enhanced keys unchanged
+kb_read_ext:
+        mov byte [PV_KB_IDLE], 0
+        call kb_first
+        jc .wait
+        call kb_remove
+        sti
+        mov [bp+F_AX], ax
+        jmp int16_done
+.wait:  sti
+        hlt
+        jmp kb_read_ext
+
+; AH=01h: ZF=1 if no key, else ZF=0 and AX = key (left in the buffer)
+kb_peek:
+        call kb_first
+        jc kb_peek_empty
+        call kb_to_plain
+        jnc .found
+        call kb_remove              ; not representable here: discard
+        sti
+        jmp kb_peek
+.found: sti
+        jmp kb_peek_found
+
+; AH=11h
+kb_peek_ext:
+        call kb_first
+        jc kb_peek_empty
+        sti
+kb_peek_found:
+        mov byte [PV_KB_IDLE], 0
+        mov [bp+F_AX], ax
+        FRAME_CLZ
+        jmp int16_done
+
+; Programs that spin on "is there a key?" would keep the host CPU busy;
+; after a few empty polls in a row, sleep until the next interrupt.
+kb_peek_empty:
+        sti
+        FRAME_STZ
+        inc byte [PV_KB_IDLE]
+        cmp byte [PV_KB_IDLE], KB_IDLE_POLLS
+        jb int16_done
+        mov byte [PV_KB_IDLE], 0
+        hlt
+        jmp int16_done
+
+; AH=02h: AL = shift flags
+kb_shift:
+        mov al, [BDA_KB_FLAGS0]
+        mov [bp+F_AL], al
+        jmp int16_done
+
+; AH=12h: AL = shift flags, AH = which-side / held-key flags
+kb_shift_ext:
+        mov al, [BDA_KB_FLAGS1]
+        mov ah, al
+        and ah, 73h                 ; sysreq->bit 7 below; LCtrl, LAlt, locks held
+        test al, KF1_SYSREQ
+        jz .no_sysreq
+        or ah, 80h
+.no_sysreq:
+        and ah, 0F3h
+        mov al, [BDA_KB_FLAGS3]
+        and al, KF3_RCTRL | KF3_RALT        ; bits 2 and 3 as AH wants them
+        or ah, al
+        mov al, [BDA_KB_FLAGS0]
+        mov [bp+F_AX], ax
+        jmp int16_done
+
+; AH=03h: typematic rate. AL=05h: BH = delay, BL = rate.
+kb_typematic:
+        cmp al, 05h
+        jne .out
+        mov ah, bh
+        and ah, 03h
+        mov cl, 5
+        shl ah, cl
+        and bl, 1Fh
+        or ah, bl
+        cli
+        mov al, 0F3h
+        call kbd_send
+        jc .done
+        mov al, ah
+        call kbd_send
+.done:  sti
+.out:   jmp int16_done
+
+; AH=05h: CX = key to push -> AL = 0 stored, 1 buffer full
+kb_store:
+        mov ax, cx
+        call kbd_buffer_put
+        mov al, 0
+        adc al, 0
+        mov [bp+F_AL], al
+        jmp int16_done
+
+; AH=09h: AL = supported function groups (10h-12h and 0Ah)
+kb_capabilities:
+        mov byte [bp+F_AL], 20h | 40h
+        jmp int16_done
+
+; AH=0Ah: BX = keyboard ID of an MF2 keyboard
+kb_id:
+        mov word [bp+F_BX], 83ABh
+        jmp int16_done
