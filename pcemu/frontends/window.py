@@ -25,7 +25,11 @@ from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_
 FRAME_RATE = 60
 CURSOR_BLINK_FRAMES = 16  # VGA: cursor on 16 frames, off 16
 CHAR_BLINK_FRAMES = 32  # VGA: blinking characters change at half the cursor's rate
-TITLE_INTERVAL = 0.5  # seconds between title (speed) updates
+TITLE_INTERVAL = 0.5
+GLYPH_CACHE_LIMIT = 4096
+# Drawing may take at most this share of host time: when the guest rewrites the whole
+# screen every frame (scrolling), frames are skipped instead of slowing the emulation.
+RENDER_SHARE = 0.08  # seconds between title (speed) updates
 
 # Ctrl+Alt + the key at this US position (HID usage) -> action.
 HOST_KEYS = {
@@ -60,7 +64,11 @@ def dot_width(cols):
 
 
 class TextRenderer:
-    """Draws text screens onto a pygame surface, redrawing only the cells that changed."""
+    """Draws text screens onto a pygame surface, redrawing only the cells that changed.
+
+    Cells are composed in a one-dot-per-pixel RGB frame buffer in Python, then the changed
+    band of rows goes to the surface (scaled) in one call: on PyPy a call into pygame costs
+    more than composing a whole cell, so a blit per cell would make scrolling slow."""
 
     def __init__(self, pygame, surface, glyphs, scale=1, origin=(0, 0)):
         self.pg = pygame
@@ -69,14 +77,14 @@ class TextRenderer:
         self.scale = scale
         self.origin = origin
         self.cache = {}
-        self.blits = 0  # cells drawn since creation (tests count redraws with it)
+        self.cells_drawn = 0  # since creation: tests count redraws with it
+        self.frame_buffer = None
         self._prev_cells = None
         self._prev_geometry = None
         self._prev_palette = None
         self._prev_blink_mode = None
         self._prev_char_phase = None
         self._prev_cursor = None  # (row, col, start, end) while shown, else None
-        self._convert = surface is pygame.display.get_surface()
 
     def cell_size(self, cols):
         return CELL_WIDTH * dot_width(cols) * self.scale, GLYPH_HEIGHT * self.scale
@@ -89,28 +97,28 @@ class TextRenderer:
         """Forget what is on the surface: the next draw repaints every cell."""
         self._prev_cells = None
 
-    def _glyph(self, code, fg_rgb, bg_rgb, dots_wide):
+    def _glyph_rows(self, code, fg_rgb, bg_rgb, dots_wide):
+        """The 16 scanlines of a cell as RGB bytes, made once per (code, colours, width)."""
         key = (code, fg_rgb, bg_rgb, dots_wide)
-        image = self.cache.get(key)
-        if image is None:
+        rows = self.cache.get(key)
+        if rows is None:
+            if len(self.cache) >= GLYPH_CACHE_LIMIT:
+                self.cache.clear()  # a guest cycling through colours must not grow it without end
             fg = bytes(fg_rgb) * dots_wide
             bg = bytes(bg_rgb) * dots_wide
-            pixels = bytearray()
-            for row in cell_rows(self.glyphs, code):
+            rows = []
+            for dots in cell_rows(self.glyphs, code):
+                line = bytearray()
                 for bit in range(CELL_WIDTH - 1, -1, -1):
-                    pixels += fg if (row >> bit) & 1 else bg
-            size = (CELL_WIDTH * dots_wide, GLYPH_HEIGHT)
-            image = self.pg.image.frombuffer(bytes(pixels), size, "RGB")
-            if self.scale != 1:
-                image = self.pg.transform.scale(image, (size[0] * self.scale, size[1] * self.scale))
-            if self._convert:
-                image = image.convert()
-            self.cache[key] = image
-        return image
+                    line += fg if (dots >> bit) & 1 else bg
+                rows.append(bytes(line))
+            rows = tuple(rows)
+            self.cache[key] = rows
+        return rows
 
     def draw(self, screen, frame):
         """Bring the surface up to date with ``screen`` (a VGA text_screen()) at frame number
-        ``frame`` (for blinking). Returns the list of changed rectangles."""
+        ``frame`` (for blinking). Returns the list of changed rectangles on the surface."""
         cols, rows, cells = screen.cols, screen.rows, screen.cells
         palette = tuple(tuple(c) for c in (getattr(screen, "palette", None) or DEFAULT_PALETTE))
         blink_mode = bool(getattr(screen, "blink_enabled", True))
@@ -123,10 +131,14 @@ class TextRenderer:
                 cursor = (screen.cursor_row, screen.cursor_col, start, end)
 
         ncells = cols * rows
+        dots_wide = dot_width(cols)
+        cell_w = CELL_WIDTH * dots_wide
+        width, height = cols * cell_w, rows * GLYPH_HEIGHT
         full = (self._prev_cells is None or (cols, rows) != self._prev_geometry
                 or palette != self._prev_palette or blink_mode != self._prev_blink_mode)
         if full:
             dirty = range(ncells)
+            self.frame_buffer = bytearray(width * height * 3)
         else:
             dirty = set()
             prev = self._prev_cells
@@ -144,19 +156,17 @@ class TextRenderer:
                         dirty.add(i >> 1)
             if cursor != self._prev_cursor:
                 for c in (cursor, self._prev_cursor):
-                    if c is not None:
+                    if c is not None and c[0] < rows and c[1] < cols:
                         dirty.add(c[0] * cols + c[1])
 
         rects = []
         if dirty:
-            cell_w, cell_h = self.cell_size(cols)
-            dots_wide = dot_width(cols)
-            ox, oy = self.origin
-            blit = self.surface.blit
-            cursor_index = -1 if cursor is None else cursor[0] * cols + cursor[1]
+            fb = self.frame_buffer
+            line_bytes = width * 3
+            cell_bytes = cell_w * 3
+            glyph_rows = self._glyph_rows
+            top, bottom = rows, -1
             for index in dirty:
-                if index >= ncells:
-                    continue
                 code = cells[index * 2]
                 attr = cells[index * 2 + 1]
                 fg = attr & 0x0F
@@ -166,16 +176,25 @@ class TextRenderer:
                         fg = bg
                 else:
                     bg = attr >> 4
-                x = ox + (index % cols) * cell_w
-                y = oy + (index // cols) * cell_h
-                blit(self._glyph(code, palette[fg], palette[bg], dots_wide), (x, y))
-                self.blits += 1
-                if index == cursor_index:
-                    # The cursor takes the cell's foreground colour, even while blinking text is off.
-                    start, end = cursor[2], cursor[3]
-                    self.surface.fill(palette[attr & 0x0F],
-                                      (x, y + start * self.scale, cell_w, (end - start + 1) * self.scale))
-                rects.append(self.pg.Rect(x, y, cell_w, cell_h))
+                row = index // cols
+                at = row * GLYPH_HEIGHT * line_bytes + (index - row * cols) * cell_bytes
+                for line in glyph_rows(code, palette[fg], palette[bg], dots_wide):
+                    fb[at:at + cell_bytes] = line
+                    at += line_bytes
+                if row < top:
+                    top = row
+                if row > bottom:
+                    bottom = row
+            self.cells_drawn += len(dirty)
+            if cursor is not None and cursor[0] * cols + cursor[1] in dirty:
+                row, col, start, end = cursor
+                # The cursor takes the cell's foreground colour, even while blinking text is off.
+                bar = bytes(palette[cells[(row * cols + col) * 2 + 1] & 0x0F]) * cell_w
+                at = (row * GLYPH_HEIGHT + start) * line_bytes + col * cell_bytes
+                for _ in range(end - start + 1):
+                    fb[at:at + cell_bytes] = bar
+                    at += line_bytes
+            rects.append(self._present(width, height, top * GLYPH_HEIGHT, (bottom + 1) * GLYPH_HEIGHT))
 
         self._prev_cells = bytes(cells)
         self._prev_geometry = (cols, rows)
@@ -184,6 +203,20 @@ class TextRenderer:
         self._prev_char_phase = char_phase
         self._prev_cursor = cursor
         return rects
+
+    def _present(self, width, height, y0, y1):
+        """Copy frame-buffer lines y0..y1 to the surface; returns the surface rectangle."""
+        pg = self.pg
+        image = pg.image.frombuffer(self.frame_buffer, (width, height), "RGB")
+        band = pg.Rect(0, y0, width, y1 - y0)
+        ox, oy = self.origin
+        s = self.scale
+        if s == 1:
+            self.surface.blit(image, (ox, oy + y0), band)
+        else:
+            scaled = pg.transform.scale(image.subsurface(band), (width * s, (y1 - y0) * s))
+            self.surface.blit(scaled, (ox, oy + y0 * s))
+        return pg.Rect(ox, oy + y0 * s, width * s, (y1 - y0) * s)
 
 
 def _window_error(e):
@@ -216,6 +249,7 @@ class Window:
         self.message = ""
         self.message_until = 0.0
         self.next_frame = 0.0
+        self.render_due = 0.0
         self.idle_seconds = 0.0
         self.renderer = None
         self.surface = None
@@ -282,14 +316,11 @@ class Window:
         screen = self.machine.vga.text_screen()
         if (screen.cols, screen.rows) != self._geometry:
             self._open_display(screen.cols, screen.rows)
-        before = self.renderer.blits
+        before = self.renderer.cells_drawn
         rects = self.renderer.draw(screen, self.frame)
         if rects:
-            if len(rects) > 64:
-                self.pg.display.flip()
-            else:
-                self.pg.display.update(rects)
-        return self.renderer.blits - before
+            self.pg.display.update(rects)
+        return self.renderer.cells_drawn - before
 
     def screenshot(self, path=None):
         if path is None:
@@ -465,7 +496,10 @@ class Window:
         for event in self.pg.event.get():
             self.handle_event(event, now)
         self.keyboard.tick(now)
-        self.render()
+        if now >= self.render_due:
+            self.render()
+            cost = time.monotonic() - now
+            self.render_due = now + cost / RENDER_SHARE
         self.update_title(now)
         self.frame += 1
         self.next_frame += 1.0 / FRAME_RATE

@@ -140,22 +140,39 @@ def test_cursor_at_crtc_position_with_its_scanlines_and_blink():
 def test_only_changed_cells_are_redrawn():
     screen = FakeTextScreen(palette=VGA_RGB, cursor=(0, 0))
     renderer, _ = new_renderer()
-    assert len(renderer.draw(screen, 0)) == 2000
-    assert renderer.draw(screen, 1) == []
+
+    def drawn(frame):
+        before = renderer.cells_drawn
+        renderer.draw(screen, frame)
+        return renderer.cells_drawn - before
+
+    assert drawn(0) == 2000
+    assert drawn(1) == 0 and renderer.draw(screen, 1) == []
     screen.put(10, 40, "x", 0x07)
-    assert renderer.blits == 2000 and len(renderer.draw(screen, 2)) == 1
-    screen.put(24, 79, "yz"[:1], 0x07)
+    assert drawn(2) == 1
+    screen.put(24, 79, "y", 0x07)
     screen.put(0, 10, "ab", 0x07)
-    assert len(renderer.draw(screen, 3)) == 3
+    assert drawn(3) == 3
     screen.cursor_row, screen.cursor_col = 1, 1
-    assert len(renderer.draw(screen, 4)) == 2  # old and new cursor cells
-    assert len(renderer.draw(screen, window.CURSOR_BLINK_FRAMES)) == 1  # cursor blinks off
+    assert drawn(4) == 2  # old and new cursor cells
+    assert drawn(window.CURSOR_BLINK_FRAMES) == 1  # cursor blinks off
     screen.put(5, 0, "abc", 0x87)
-    renderer.draw(screen, window.CURSOR_BLINK_FRAMES + 1)
-    blits = renderer.blits
-    renderer.draw(screen, window.CHAR_BLINK_FRAMES + window.CURSOR_BLINK_FRAMES)  # text blinks off, cursor stays off
-    assert renderer.blits - blits == 3
-    assert renderer.blits == 2000 + 1 + 3 + 2 + 1 + 3 + 3
+    assert drawn(window.CURSOR_BLINK_FRAMES + 1) == 3
+    assert drawn(window.CHAR_BLINK_FRAMES + window.CURSOR_BLINK_FRAMES) == 3  # text blinks off
+
+
+def test_changed_band_is_the_only_area_copied_to_the_surface():
+    screen = FakeTextScreen(palette=VGA_RGB, cursor_visible=False)
+    renderer, surface = new_renderer(scale=2)
+    renderer.draw(screen, 0)
+    surface.fill((1, 2, 3))  # anything the renderer does not copy again keeps this colour
+    screen.put(3, 7, "Q", 0x0F)
+    screen.put(4, 0, "R", 0x0F)
+    rects = renderer.draw(screen, 1)
+    assert [tuple(r) for r in rects] == [(0, 3 * 32, 1440, 2 * 32)]
+    assert pixel(surface, 0, 3 * 32 - 1) == (1, 2, 3) and pixel(surface, 0, 5 * 32) == (1, 2, 3)
+    check_cell(surface, 3, 7, ord("Q"), 0xF, 0x0, scale=2)
+    check_cell(surface, 4, 0, ord("R"), 0xF, 0x0, scale=2)
 
 
 def test_forty_columns_doubles_the_dots():
