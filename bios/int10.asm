@@ -12,6 +12,7 @@ int10_handler:
         SAVE_FRAME
         mov si, BDA_SEG
         mov ds, si
+        mov byte [PV_KB_IDLE], 0    ; real work in between: not an idle spin
         mov si, ax
         mov al, ah
         xor ah, ah

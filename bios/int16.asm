@@ -1,7 +1,11 @@
 ; int16.asm - keyboard services over the 40:1E buffer that INT 09h and the
 ; serial console fill.
 
-KB_IDLE_POLLS equ 8             ; empty AH=01h/11h polls before one HLT
+; A program spinning on AH=01h/11h polls hundreds of times per timer tick;
+; DOS checking for Ctrl+C between pieces of real work polls a few times.
+; Sleeping (HLT until the next interrupt) once a tick has seen this many
+; empty polls spares the host CPU without slowing the latter down.
+KB_IDLE_POLLS equ 64
 
 int16_handler:
         sti
@@ -138,11 +142,17 @@ kb_peek_found:
         FRAME_CLZ
         jmp int16_done
 
-; Programs that spin on "is there a key?" would keep the host CPU busy;
-; after a few empty polls in a row, sleep until the next interrupt.
+; No key: ZF=1. Count empty polls within the current timer tick (INT 10h
+; and INT 13h calls restart the count: the caller is doing real work).
 kb_peek_empty:
         sti
         FRAME_STZ
+        mov al, [BDA_TICKS]
+        cmp al, [PV_KB_IDLE_TICK]
+        je .same_tick
+        mov [PV_KB_IDLE_TICK], al
+        mov byte [PV_KB_IDLE], 0
+.same_tick:
         inc byte [PV_KB_IDLE]
         cmp byte [PV_KB_IDLE], KB_IDLE_POLLS
         jb int16_done
