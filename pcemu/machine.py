@@ -197,8 +197,9 @@ class Machine:
         if self.reset_requested:
             self._do_reset()
         executed = 0
-        if cpu.halted:
-            if not cpu.get_flags() & 0x200:
+        if_set = cpu.get_flags() & 0x200
+        if cpu.halted and not (cpu.nmi_latched or (cpu.intr and if_set)):
+            if not if_set:
                 self._fault_halted()
             deadline = clock.next_deadline()
             if deadline is not None:
