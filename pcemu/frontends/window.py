@@ -29,7 +29,7 @@ TITLE_INTERVAL = 0.5
 GLYPH_CACHE_LIMIT = 4096
 # Drawing may take at most this share of host time: when the guest rewrites the whole
 # screen every frame (scrolling), frames are skipped instead of slowing the emulation.
-RENDER_SHARE = 0.08  # seconds between title (speed) updates
+RENDER_SHARE = 0.05  # seconds between title (speed) updates
 
 # Ctrl+Alt + the key at this US position (HID usage) -> action.
 HOST_KEYS = {
