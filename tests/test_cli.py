@@ -85,3 +85,22 @@ def test_two_emulators_cannot_share_a_writable_image(tmp_path):
         assert_one_line_error(r, 1, "a.img")
     finally:
         held.close()
+
+
+@pytest.mark.parametrize("name", ["freedos-minimal-360k.img", "freedos-minimal-1440k.img",
+                                  "freedos-minimal-720k.img", "freedos-full-1440k.img"])
+def test_dir_and_type_through_a_pipe(name, tmp_path):
+    import test_freedos
+
+    p = tmp_path / name
+    shutil.copyfile(image_path(name), p)
+    r = pcemu("--disk=%s" % p, "--display=none", "--serial=stdio", "--clock=virtual", "--timeout=240",
+              stdin=b"DIR\rTYPE AUTOEXEC.BAT\r")
+    assert r.returncode == 0, r.stderr.decode()
+    out = r.stdout.decode("cp437")
+    listing = test_freedos.dir_entries_from_screen(out.replace("\r", ""))
+    if shutil.which("mdir"):
+        for entry in test_freedos.mdir_entries(p):
+            assert entry in listing, (entry, out)
+        text = test_freedos.mtype(p, "AUTOEXEC.BAT").decode("cp437").replace("\r\n", "\n")
+        assert text.strip() in out.replace("\r\n", "\n"), out

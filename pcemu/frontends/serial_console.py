@@ -9,6 +9,12 @@ COM1 input into keystrokes, so the terminal (or a pipe) is the DOS console.
   of file, the run ends once the guest has consumed everything and is waiting
   for more (halted in the BIOS keyboard wait): ``printf 'DIR\\r' | pcemu ...``
   prints the listing and returns with status 0.
+* Piped input waits until the guest has settled after boot: delivered while
+  the boot is still running, keys are eaten by whatever polls the keyboard
+  first (FreeDOS's "Press F8 to trace or F5 to skip" check discards them),
+  so the first byte goes in only once the guest has sat idle, with nothing
+  printed, for SETTLE_NS of guest time - a typist waiting for the prompt.
+  Later input is typed ahead as the guest takes it.
 
 The host sleeps in ``select`` while the guest halts, so an idle prompt costs
 almost no host CPU.
@@ -21,6 +27,7 @@ import sys
 import time
 
 QUIT_KEY = 0x1D  # Ctrl+]
+SETTLE_NS = 2_500_000_000  # longer than FreeDOS's 2 s F5/F8 wait
 
 
 class StdioConsole:
@@ -32,7 +39,8 @@ class StdioConsole:
         self.eof = False
         self.quit = False
         self._saved_tty = None
-        if os.isatty(self.in_fd):
+        self.interactive = os.isatty(self.in_fd)
+        if self.interactive:
             self._enter_raw_mode()
 
     def _enter_raw_mode(self):
@@ -97,11 +105,20 @@ def run_headless(machine, console, timeout=None):
     from ..cli import EXIT_OK, TimeoutExpired
 
     deadline = None if timeout is None else time.monotonic() + timeout
+    held = bytearray()  # piped input not yet released to the guest
+    settle = _Settle(machine) if console is not None and not console.interactive else None
+
+    def take(data):
+        if settle is not None and not settle.done:
+            held.extend(data)
+        else:
+            machine.send_serial(data)
+
     if console is not None:
         def idle_wait(seconds):
             data = console.poll(seconds)
             if data:
-                machine.send_serial(data)
+                take(data)
 
         machine._idle_wait = idle_wait
     idle_since = None
@@ -113,10 +130,13 @@ def run_headless(machine, console, timeout=None):
             continue
         data = console.poll(0.0)
         if data:
-            machine.send_serial(data)
+            take(data)
+        if settle is not None and not settle.done and settle.check():
+            machine.send_serial(bytes(held))
+            held.clear()
         if console.quit:
             return EXIT_OK
-        if console.eof:
+        if console.eof and (settle is None or settle.done):
             # Done when the guest has taken all input and waits, for a moment of guest time.
             if machine.is_idle():
                 if idle_since is None:
@@ -125,3 +145,24 @@ def run_headless(machine, console, timeout=None):
                     return EXIT_OK
             else:
                 idle_since = None
+
+
+class _Settle:
+    """Has the guest sat idle, printing nothing, for SETTLE_NS of guest time?"""
+
+    def __init__(self, machine):
+        self.machine = machine
+        self.done = False
+        self.since = None
+        self.out = -1
+
+    def check(self):
+        m = self.machine
+        out = m.uart.bytes_out
+        now = m.clock.now()
+        if not m.is_idle() or out != self.out:
+            self.since = now
+            self.out = out
+        elif now - self.since >= SETTLE_NS:
+            self.done = True
+        return self.done
