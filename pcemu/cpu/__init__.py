@@ -1,0 +1,5 @@
+"""The Intel 8086 / 80186 CPU core (real mode). See core.py and ops.py."""
+
+from pcemu.cpu.core import CPU, MODELS
+
+__all__ = ["CPU", "MODELS"]

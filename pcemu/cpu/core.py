@@ -1,0 +1,228 @@
+"""The 8086 / 80186 CPU: registers, the run loop, interrupts, trap, NMI, HLT.
+
+The instruction handlers live in ``pcemu.cpu.ops``; this module holds the
+state they work on and the loops that drive them.
+
+* ``run()`` is the hot loop: one attribute test per instruction
+  (``pending``) guards everything rare - an IRQ the CPU may take, a latched
+  NMI, the trap flag, the one-instruction interrupt shadow after MOV SS /
+  POP SS / STI, HLT, and a stop request from a device handler.
+* ``run_traced()`` is the same loop with a callback before every
+  instruction, kept separate so tracing costs ``run()`` nothing.
+* The CPU sees memory only through ``mem.data`` / ``mem.kind`` (RAM fast
+  path) and ``mem.read8``/``write8``, ports through ``io.in8/out8/in16/out16``
+  and interrupts through ``set_intr`` plus ``intc.acknowledge()``.
+"""
+
+from pcemu.cpu import ops
+from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
+
+MODELS = ("8086", "80186")
+
+_REG_NAMES = ("AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI")
+_SREG_NAMES = ("ES", "CS", "SS", "DS")
+_FLAG_LETTERS = ((0x800, "O"), (0x400, "D"), (0x200, "I"), (0x100, "T"), (0x80, "S"),
+                 (0x40, "Z"), (0x10, "A"), (0x04, "P"), (0x01, "C"))
+
+
+class CPU:
+    def __init__(self, mem, io, model="80186"):
+        if model not in MODELS:
+            raise ValueError("unknown CPU model %r (choose 8086 or 80186)" % (model,))
+        self.model = model
+        self.is186 = model == "80186"
+        self.table = ops.TABLE_80186 if self.is186 else ops.TABLE_8086
+        self.mem = mem
+        self.io = io
+        self.data = mem.data
+        self.kind = mem.kind
+        self.intc = None
+        self.icount = 0
+        self.regs = [0] * 8
+        self.sregs = [0] * 4
+        self.ip = 0
+        self.insn_ip = 0
+        self.flags = 0
+        # lazy flags (see ops.compute_flags)
+        self.lf_kind = K_NONE
+        self.lf_a = 0
+        self.lf_b = 0
+        self.lf_res = 0
+        self.lf_mask = 0xFF
+        # decoder state for the instruction in progress
+        self.ovr = -1
+        self.rep = 0
+        self.ea_seg = 0
+        self.ea_off = 0
+        # boundary conditions
+        self.intr = False
+        self.nmi_latched = False
+        self.stop_req = False
+        self.shadow = False
+        self.halted = False
+        self.pending = False
+        self.reset()
+
+    # -- state -------------------------------------------------------------------
+    def reset(self):
+        self.regs[:] = [0] * 8
+        self.sregs[:] = [0, 0xFFFF, 0, 0]
+        self.ip = 0
+        self.insn_ip = 0
+        self.flags = 0
+        self.lf_kind = K_NONE
+        self.ovr = -1
+        self.rep = 0
+        self.nmi_latched = False
+        self.stop_req = False
+        self.shadow = False
+        self.halted = False
+        self.update_pending()
+
+    def get_flags(self):
+        return compute_flags(self) | FLAGS_FIXED
+
+    def set_flags(self, value):
+        self.flags = value & FLAGS_STORED
+        self.lf_kind = K_NONE
+        self.update_pending()
+
+    def update_pending(self):
+        """Recompute the one flag the hot loop tests before every instruction."""
+        f = self.flags
+        self.pending = bool(self.stop_req or self.nmi_latched or self.halted or self.shadow
+                            or (f & F_TF) or (self.intr and (f & F_IF)))
+
+    def set_shadow(self):
+        """Hold off interrupts (and the trap) until after the next instruction."""
+        self.shadow = True
+        self.pending = True
+
+    # -- inputs from the machine ----------------------------------------------------
+    def set_intr(self, level):
+        self.intr = bool(level)
+        self.update_pending()
+
+    def nmi(self):
+        self.nmi_latched = True
+        self.pending = True
+
+    def request_stop(self):
+        self.stop_req = True
+        self.pending = True
+
+    # -- execution ---------------------------------------------------------------------
+    def _exec_one(self):
+        ip = self.ip
+        self.insn_ip = ip
+        self.ip = (ip + 1) & 0xFFFF
+        self.icount += 1
+        self.table[self.data[((self.sregs[1] << 4) + ip) & 0xFFFFF]](self)
+
+    def _boundary(self, stepping=False):
+        """The rare work between instructions.
+
+        Returns 0 to go on and execute the next instruction normally, 1 if an
+        instruction was executed here (shadow or trap), 2 to end run().
+        """
+        if self.stop_req and not stepping:
+            self.stop_req = False
+            self.update_pending()
+            return 2
+        if self.shadow:
+            self.shadow = False
+            self.update_pending()
+            if self.halted:
+                return 2
+            self._exec_one()
+            return 1
+        if self.nmi_latched:
+            self.nmi_latched = False
+            self.halted = False
+            interrupt(self, 2, self.ip)
+        elif self.intr and (self.flags & F_IF) and self.intc is not None:
+            vector = self.intc.acknowledge()
+            self.halted = False
+            interrupt(self, vector & 0xFF, self.ip)
+        if self.halted:
+            return 2
+        if self.flags & F_TF:
+            self._exec_one()
+            if not self.halted:
+                interrupt(self, 1, self.ip)
+            return 1
+        self.update_pending()
+        return 0
+
+    def step(self):
+        """Execute one instruction (taking a pending interrupt first, as the chip does)."""
+        if self.pending:
+            if self._boundary(stepping=True):
+                return
+        self._exec_one()
+
+    def run(self, max_insns):
+        """Run up to ``max_insns`` instructions; returns how many ran.
+
+        Returns early when the CPU halts with nothing able to wake it inside
+        this call, or after request_stop().
+        """
+        table = self.table
+        data = self.data
+        start = self.icount
+        end = start + max_insns
+        while self.icount < end:
+            if self.pending:
+                r = self._boundary()
+                if r == 2:
+                    break
+                if r == 1:
+                    continue
+            ip = self.ip
+            self.insn_ip = ip
+            self.ip = (ip + 1) & 0xFFFF
+            self.icount += 1
+            table[data[((self.sregs[1] << 4) + ip) & 0xFFFFF]](self)
+        return self.icount - start
+
+    def run_traced(self, max_insns, trace):
+        """Like run(), calling ``trace(cpu)`` before each instruction."""
+        start = self.icount
+        end = start + max_insns
+        while self.icount < end:
+            if self.pending:
+                if self.stop_req:
+                    self.stop_req = False
+                    self.update_pending()
+                    break
+                if self.halted and not (self.nmi_latched or (self.intr and self.flags & F_IF)):
+                    break
+                if not self.shadow and not (self.flags & F_TF):
+                    r = self._boundary()
+                    if r == 2:
+                        break
+                    if r == 1:
+                        continue
+            trace(self)
+            before = self.icount
+            self.step()
+            if self.icount == before and self.halted:
+                break
+        return self.icount - start
+
+    # -- debugging -----------------------------------------------------------------------
+    def dump(self):
+        r = self.regs
+        s = self.sregs
+        f = self.get_flags()
+        letters = "".join(ch if f & bit else "-" for bit, ch in _FLAG_LETTERS)
+        lin = ((s[1] << 4) + self.ip) & 0xFFFFF
+        code = " ".join("%02X" % self.mem.read8(lin + i) for i in range(8))
+        lines = [
+            "  ".join("%s=%04X" % (n, r[i]) for i, n in enumerate(_REG_NAMES)),
+            "  ".join("%s=%04X" % (n, s[i]) for i, n in enumerate(_SREG_NAMES))
+            + "  IP=%04X  FLAGS=%04X %s" % (self.ip, f, letters)
+            + ("  HALTED" if self.halted else ""),
+            "%04X:%04X  %s" % (s[1], self.ip, code),
+        ]
+        return "\n".join(lines)
