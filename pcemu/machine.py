@@ -314,11 +314,16 @@ class Machine:
     def type_text(self, text):
         """Type US-layout text through the keyboard (scancodes via the 8042). "\\r"/"\\n" press Enter."""
         for ch in text:
-            self._typed.append(bytes(text_to_scancodes(ch)))
+            self.queue_keystroke(text_to_scancodes(ch))
 
     def press_key(self, name):
         """Press and release a key by name (see pcemu.devices.keymap.KEY_NAMES), e.g. "f1", "up"."""
-        self._typed.append(bytes(tap(name)))
+        self.queue_keystroke(tap(name))
+
+    def queue_keystroke(self, data):
+        """One keystroke's set-1 bytes (press and release), delivered at the guest's pace
+        like type_text(): for front ends that cannot send key-up events (terminals)."""
+        self._typed.append(bytes(data))
 
     def send_scancodes(self, data):
         """Raw set-1 bytes, delivered in order (front ends with a real keyboard use this)."""

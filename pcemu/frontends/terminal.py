@@ -279,7 +279,6 @@ class Terminal:
         self.curses = curses
         self.timeout = timeout
         self.decoder = KeyDecoder(curses)
-        self.pending = []  # key strokes waiting for the guest to take the previous ones
         self.quit = False
         self.next_frame = 0.0
         colours = 0
@@ -298,16 +297,12 @@ class Terminal:
             codes.append(key)
         if codes:
             strokes, quit, resized = self.decoder.decode(codes)
-            self.pending.extend(strokes)
+            for stroke in strokes:
+                self.machine.queue_keystroke(stroke)
             if quit:
                 self.quit = True
             if resized:
                 self.screen.invalidate()
-
-    def deliver_keys(self):
-        machine = self.machine
-        if self.pending and machine.kbc.pending_input() == 0 and machine.keyboard_buffer_count() < 8:
-            machine.send_scancodes(self.pending.pop(0))
 
     def _idle_wait(self, seconds):
         wait = min(seconds, self.next_frame - time.monotonic())
@@ -332,7 +327,6 @@ class Terminal:
                 if deadline is not None and now >= deadline:
                     raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
                 self.read_keys()
-                self.deliver_keys()
                 self.screen.draw(machine.vga.text_screen())
                 self.stdscr.refresh()
                 self.next_frame += period
@@ -340,7 +334,6 @@ class Terminal:
                     self.next_frame = now + period
                 while time.monotonic() < self.next_frame:
                     machine.step_quantum()
-                    self.deliver_keys()
         finally:
             try:
                 del machine._idle_wait
