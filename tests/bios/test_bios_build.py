@@ -61,3 +61,71 @@ def test_build_rejects_non_8086_instructions(tmp_path):
     assert result.returncode != 0
     top = (BIOS_DIR / "bios.asm").read_text()
     assert "cpu 8086" in top
+
+
+def _boot_qemu_and_type(bios, image, commands, timeout=60.0):
+    """Boot ``image`` as A: under QEMU with ``bios`` and the serial console;
+    type each command at the A:\\> prompt; return everything COM1 printed."""
+    import os
+    import select
+    import time
+
+    # -cpu 486: QEMU's default CPU has a local APIC that an 8086 BIOS cannot
+    # program, and it then never passes the 8259's interrupts on.
+    cmd = ["qemu-system-i386", "-cpu", "486", "-bios", str(bios), "-display", "none",
+           "-serial", "stdio", "-no-reboot",
+           "-drive", "file=%s,if=ide,index=2,format=raw" % image]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out = bytearray()
+
+    def read_until(token, limit):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+            if ready:
+                data = os.read(proc.stdout.fileno(), 4096)
+                if not data:
+                    return False
+                out.extend(data)
+                if out.endswith(token):
+                    return True
+        return False
+
+    try:
+        assert read_until(b"A:\\>", timeout), out.decode("latin-1")
+        for command in commands:
+            for ch in command.encode() + b"\r":
+                proc.stdin.write(bytes([ch]))
+                proc.stdin.flush()
+                time.sleep(0.01)
+            assert read_until(b"A:\\>", 20), out.decode("latin-1")
+    finally:
+        proc.kill()
+        proc.wait()
+    return out.decode("latin-1")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["freedos-minimal-360k.img", "freedos-minimal-720k.img",
+                                  "freedos-minimal-1440k.img", "freedos-full-1440k.img"])
+def test_freedos_boots_on_qemu_over_serial(tmp_path, writable_image, name):
+    for tool in ("nasm", "qemu-system-i386", "mdir", "mtype"):
+        if shutil.which(tool) is None:
+            pytest.skip("%s not installed" % tool)
+    bios = tmp_path / "bios-serial.bin"
+    subprocess.run(["sh", str(BIOS_DIR / "build.sh"), str(bios), "-DFORCE_SERIAL_CONSOLE"],
+                   check=True)
+    image = writable_image(name)
+    text = _boot_qemu_and_type(bios, image, ["DIR", "TYPE AUTOEXEC.BAT"])
+    # referee: mtools reading the same image
+    listing = subprocess.run(["mdir", "-b", "-i", str(image), "::/"], capture_output=True,
+                             text=True, check=True).stdout
+    for path in listing.split():
+        stem = path.rsplit("/", 1)[-1].split(".")[0]
+        assert stem.upper() in text
+    autoexec = subprocess.run(["mtype", "-i", str(image), "::/AUTOEXEC.BAT"],
+                              capture_output=True, text=True, check=True).stdout
+    for line in autoexec.splitlines():
+        if line.strip():
+            assert line.strip() in text
