@@ -54,6 +54,7 @@ class CPU:
         self.rep = 0
         self.ea_seg = 0
         self.ea_off = 0
+        self.csb = 0  # CS << 4 for the instruction being executed
         # boundary conditions
         self.intr = False
         self.nmi_latched = False
@@ -117,7 +118,9 @@ class CPU:
         self.insn_ip = ip
         self.ip = (ip + 1) & 0xFFFF
         self.icount += 1
-        self.table[self.data[((self.sregs[1] << 4) + ip) & 0xFFFFF]](self)
+        csb = self.sregs[1] << 4
+        self.csb = csb
+        self.table[self.data[(csb + ip) & 0xFFFFF]](self)
 
     def _boundary(self, stepping=False):
         """The rare work between instructions.
@@ -167,22 +170,38 @@ class CPU:
         Returns early when the CPU halts with nothing able to wake it inside
         this call, or after request_stop().
         """
-        table = self.table
-        data = self.data
         start = self.icount
         end = start + max_insns
-        while self.icount < end:
+        exec_one = self._exec_one
+        while True:
             if self.pending:
                 r = self._boundary()
                 if r == 2:
                     break
                 if r == 1:
+                    if self.icount >= end:
+                        break
                     continue
-            ip = self.ip
-            self.insn_ip = ip
-            self.ip = (ip + 1) & 0xFFFF
-            self.icount += 1
-            table[data[((self.sregs[1] << 4) + ip) & 0xFFFFF]](self)
+            left = end - self.icount
+            if left >= 4:
+                # Four instructions per pass: PyPy traces one pass of this
+                # loop, so a trace (and its bridges) then follows a run of
+                # guest instructions instead of re-dispatching through a
+                # chain of guards before every single one.
+                exec_one()
+                if self.pending:
+                    continue
+                exec_one()
+                if self.pending:
+                    continue
+                exec_one()
+                if self.pending:
+                    continue
+                exec_one()
+            elif left > 0:
+                exec_one()
+            else:
+                break
         return self.icount - start
 
     def run_traced(self, max_insns, trace):

@@ -23,6 +23,8 @@ Design, for PyPy's tracing JIT:
   straight to ``data`` only for RAM pages.
 """
 
+import textwrap
+
 from pcemu.bus import MMIO, RAM
 
 # --- lazy flag kinds ---------------------------------------------------------
@@ -215,12 +217,12 @@ def ww(cpu, seg, off, v):
 def fetch8(cpu):
     ip = cpu.ip
     cpu.ip = (ip + 1) & 0xFFFF
-    return cpu.data[((cpu.sregs[1] << 4) + ip) & 0xFFFFF]
+    return cpu.data[(cpu.csb + ip) & 0xFFFFF]
 
 
 def fetch16(cpu):
     ip = cpu.ip
-    base = cpu.sregs[1] << 4
+    base = cpu.csb
     data = cpu.data
     cpu.ip = (ip + 2) & 0xFFFF
     return data[(base + ip) & 0xFFFFF] | (data[(base + ((ip + 1) & 0xFFFF)) & 0xFFFFF] << 8)
@@ -450,68 +452,84 @@ def inc_dec_flags(cpu, a, r, m, kind):
 
 
 # --- ALU opcode forms (00-3F) -------------------------------------------------------
+def _compile(name, src, **consts):
+    """Build a handler from a source template with its constants written in.
+
+    A closure would keep register numbers and ALU functions in cells, which
+    PyPy's JIT must read and guard on every time; literals cost nothing.
+    """
+    code = textwrap.dedent(src).format(**consts)
+    namespace = {}
+    exec(compile(code, "<pcemu.cpu.ops:%s>" % name, "exec"), globals(), namespace)
+    fn = namespace[name]
+    fn.__doc__ = "generated handler (%s)" % ", ".join("%s=%s" % kv for kv in sorted(consts.items()))
+    return fn
+
+
+_ALU_FORMS = (
+    ("eb_gb", """
+        def eb_gb(cpu):
+            m = fetch8(cpu)
+            r = cpu.regs
+            if m >= 0xC0:
+                i = m & 7
+                v = {f}(cpu, get_r8(r, i), get_r8(r, (m >> 3) & 7), 0xFF)
+                {w}set_r8(r, i, v)
+            else:
+                ea(cpu, m)
+                a = (cpu.ea_seg + cpu.ea_off) & 0xFFFFF
+                v = {f}(cpu, rb(cpu, a), get_r8(r, (m >> 3) & 7), 0xFF)
+                {w}wb(cpu, a, v)
+    """),
+    ("ev_gv", """
+        def ev_gv(cpu):
+            m = fetch8(cpu)
+            r = cpu.regs
+            if m >= 0xC0:
+                i = m & 7
+                v = {f}(cpu, r[i], r[(m >> 3) & 7], 0xFFFF)
+                {w}r[i] = v
+            else:
+                ea(cpu, m)
+                v = {f}(cpu, rw(cpu, cpu.ea_seg, cpu.ea_off), r[(m >> 3) & 7], 0xFFFF)
+                {w}ww(cpu, cpu.ea_seg, cpu.ea_off, v)
+    """),
+    ("gb_eb", """
+        def gb_eb(cpu):
+            m = fetch8(cpu)
+            r = cpu.regs
+            i = (m >> 3) & 7
+            v = {f}(cpu, get_r8(r, i), rm_read8(cpu, m), 0xFF)
+            {w}set_r8(r, i, v)
+    """),
+    ("gv_ev", """
+        def gv_ev(cpu):
+            m = fetch8(cpu)
+            r = cpu.regs
+            i = (m >> 3) & 7
+            v = {f}(cpu, r[i], rm_read16(cpu, m), 0xFFFF)
+            {w}r[i] = v
+    """),
+    ("al_ib", """
+        def al_ib(cpu):
+            r = cpu.regs
+            v = {f}(cpu, r[0] & 0xFF, fetch8(cpu), 0xFF)
+            {w}r[0] = (r[0] & 0xFF00) | v
+    """),
+    ("ax_iv", """
+        def ax_iv(cpu):
+            r = cpu.regs
+            v = {f}(cpu, r[0], fetch16(cpu), 0xFFFF)
+            {w}r[0] = v
+    """),
+)
+
+
 def _make_alu(op):
-    f = ALU[op]
-    writes = ALU_WRITES[op]
-
-    def eb_gb(cpu):
-        m = fetch8(cpu)
-        r = cpu.regs
-        if m >= 0xC0:
-            i = m & 7
-            v = f(cpu, get_r8(r, i), get_r8(r, (m >> 3) & 7), 0xFF)
-            if writes:
-                set_r8(r, i, v)
-        else:
-            ea(cpu, m)
-            a = (cpu.ea_seg + cpu.ea_off) & 0xFFFFF
-            v = f(cpu, rb(cpu, a), get_r8(r, (m >> 3) & 7), 0xFF)
-            if writes:
-                wb(cpu, a, v)
-
-    def ev_gv(cpu):
-        m = fetch8(cpu)
-        r = cpu.regs
-        if m >= 0xC0:
-            i = m & 7
-            v = f(cpu, r[i], r[(m >> 3) & 7], 0xFFFF)
-            if writes:
-                r[i] = v
-        else:
-            ea(cpu, m)
-            v = f(cpu, rw(cpu, cpu.ea_seg, cpu.ea_off), r[(m >> 3) & 7], 0xFFFF)
-            if writes:
-                ww(cpu, cpu.ea_seg, cpu.ea_off, v)
-
-    def gb_eb(cpu):
-        m = fetch8(cpu)
-        r = cpu.regs
-        i = (m >> 3) & 7
-        v = f(cpu, get_r8(r, i), rm_read8(cpu, m), 0xFF)
-        if writes:
-            set_r8(r, i, v)
-
-    def gv_ev(cpu):
-        m = fetch8(cpu)
-        r = cpu.regs
-        i = (m >> 3) & 7
-        v = f(cpu, r[i], rm_read16(cpu, m), 0xFFFF)
-        if writes:
-            r[i] = v
-
-    def al_ib(cpu):
-        r = cpu.regs
-        v = f(cpu, r[0] & 0xFF, fetch8(cpu), 0xFF)
-        if writes:
-            r[0] = (r[0] & 0xFF00) | v
-
-    def ax_iv(cpu):
-        r = cpu.regs
-        v = f(cpu, r[0], fetch16(cpu), 0xFFFF)
-        if writes:
-            r[0] = v
-
-    return (eb_gb, ev_gv, gb_eb, gv_ev, al_ib, ax_iv)
+    f = ALU[op].__name__
+    # CMP computes flags only: its write-back lines become dead code
+    w = "" if ALU_WRITES[op] else "if 0: "
+    return tuple(_compile(name, src, f=f, w=w) for name, src in _ALU_FORMS)
 
 
 def _make_push_sreg(s):
@@ -654,49 +672,53 @@ def op_salc(cpu):
 
 # --- INC/DEC/PUSH/POP/XCHG on registers -----------------------------------------------
 def _make_inc16(i):
-    def h(cpu):
-        r = cpu.regs
-        a = r[i]
-        v = (a + 1) & 0xFFFF
-        r[i] = v
-        inc_dec_flags(cpu, a, a + 1, 0xFFFF, K_INC)
-    return h
+    return _compile("inc", """
+        def inc(cpu):
+            r = cpu.regs
+            a = r[{i}]
+            r[{i}] = (a + 1) & 0xFFFF
+            inc_dec_flags(cpu, a, a + 1, 0xFFFF, K_INC)
+    """, i=i)
 
 
 def _make_dec16(i):
-    def h(cpu):
-        r = cpu.regs
-        a = r[i]
-        r[i] = (a - 1) & 0xFFFF
-        inc_dec_flags(cpu, a, a - 1, 0xFFFF, K_DEC)
-    return h
+    return _compile("dec", """
+        def dec(cpu):
+            r = cpu.regs
+            a = r[{i}]
+            r[{i}] = (a - 1) & 0xFFFF
+            inc_dec_flags(cpu, a, a - 1, 0xFFFF, K_DEC)
+    """, i=i)
 
 
 def _make_push16(i):
-    def h(cpu):
-        r = cpu.regs
-        sp = (r[4] - 2) & 0xFFFF
-        r[4] = sp
-        # PUSH SP stores the decremented SP on the 8086 and 80186
-        ww(cpu, cpu.sregs[2] << 4, sp, r[i])
-    return h
+    # PUSH SP stores the decremented SP on the 8086 and 80186
+    return _compile("push", """
+        def push(cpu):
+            r = cpu.regs
+            sp = (r[4] - 2) & 0xFFFF
+            r[4] = sp
+            ww(cpu, cpu.sregs[2] << 4, sp, r[{i}])
+    """, i=i)
 
 
 def _make_pop16(i):
-    def h(cpu):
-        r = cpu.regs
-        sp = r[4]
-        v = rw(cpu, cpu.sregs[2] << 4, sp)
-        r[4] = (sp + 2) & 0xFFFF
-        r[i] = v
-    return h
+    return _compile("pop", """
+        def pop(cpu):
+            r = cpu.regs
+            sp = r[4]
+            v = rw(cpu, cpu.sregs[2] << 4, sp)
+            r[4] = (sp + 2) & 0xFFFF
+            r[{i}] = v
+    """, i=i)
 
 
 def _make_xchg_ax(i):
-    def h(cpu):
-        r = cpu.regs
-        r[0], r[i] = r[i], r[0]
-    return h
+    return _compile("xchg", """
+        def xchg(cpu):
+            r = cpu.regs
+            r[0], r[{i}] = r[{i}], r[0]
+    """, i=i)
 
 
 def op_nop(cpu):
@@ -740,18 +762,12 @@ CONDITIONS = (c_o, c_b, c_z, c_be, c_s, c_p, c_l, c_le)
 
 
 def _make_jcc(n):
-    cond = CONDITIONS[n >> 1]
-    if n & 1:
-        def h(cpu):
+    return _compile("jcc", """
+        def jcc(cpu):
             d = fetch_s8(cpu)
-            if not cond(cpu):
+            if {neg}{cond}(cpu):
                 cpu.ip = (cpu.ip + d) & 0xFFFF
-    else:
-        def h(cpu):
-            d = fetch_s8(cpu)
-            if cond(cpu):
-                cpu.ip = (cpu.ip + d) & 0xFFFF
-    return h
+    """, cond=CONDITIONS[n >> 1].__name__, neg="not " if n & 1 else "")
 
 
 def op_jmp_short(cpu):
@@ -1026,15 +1042,24 @@ def op_mov_moffs_ax(cpu):
 
 
 def _make_mov_r8_imm(i):
-    def h(cpu):
-        set_r8(cpu.regs, i, fetch8(cpu))
-    return h
+    if i > 3:
+        return _compile("mov_r8", """
+            def mov_r8(cpu):
+                r = cpu.regs
+                r[{j}] = (r[{j}] & 0xFF) | (fetch8(cpu) << 8)
+        """, j=i - 4)
+    return _compile("mov_r8", """
+        def mov_r8(cpu):
+            r = cpu.regs
+            r[{i}] = (r[{i}] & 0xFF00) | fetch8(cpu)
+    """, i=i)
 
 
 def _make_mov_r16_imm(i):
-    def h(cpu):
-        cpu.regs[i] = fetch16(cpu)
-    return h
+    return _compile("mov_r16", """
+        def mov_r16(cpu):
+            cpu.regs[{i}] = fetch16(cpu)
+    """, i=i)
 
 
 def op_mov_eb_ib(cpu):
@@ -1056,7 +1081,7 @@ def op_mov_ev_iv(cpu):
 
 
 def op_mov_eb_ib_186(cpu):
-    m = cpu.data[((cpu.sregs[1] << 4) + cpu.ip) & 0xFFFFF]
+    m = cpu.data[(cpu.csb + cpu.ip) & 0xFFFFF]
     if (m >> 3) & 7:
         undefined_186(cpu)
         return
@@ -1064,7 +1089,7 @@ def op_mov_eb_ib_186(cpu):
 
 
 def op_mov_ev_iv_186(cpu):
-    m = cpu.data[((cpu.sregs[1] << 4) + cpu.ip) & 0xFFFFF]
+    m = cpu.data[(cpu.csb + cpu.ip) & 0xFFFFF]
     if (m >> 3) & 7:
         undefined_186(cpu)
         return
