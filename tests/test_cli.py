@@ -104,3 +104,18 @@ def test_dir_and_type_through_a_pipe(name, tmp_path):
             assert entry in listing, (entry, out)
         text = test_freedos.mtype(p, "AUTOEXEC.BAT").decode("cp437").replace("\r\n", "\n")
         assert text.strip() in out.replace("\r\n", "\n"), out
+
+
+def test_guest_writes_to_com1_reach_stdout_and_stats_are_printed(tmp_path):
+    p = tmp_path / "a.img"
+    shutil.copyfile(image_path("freedos-minimal-360k.img"), p)
+    r = pcemu("--disk=%s" % p, "--display=none", "--serial=stdio", "--clock=virtual", "--timeout=240",
+              "--stats", stdin=b"ECHO hi there> COM1\r")
+    assert r.returncode == 0, r.stderr.decode()
+    out = r.stdout.decode("cp437").replace("\r\n", "\n")
+    # The command line echo, then DOS's own write to COM1 on a line of its own.
+    assert "\nhi there\n" in out, out
+    err = r.stderr.decode()
+    assert "Traceback" not in err
+    for field in ("instructions", "MIPS", "IRQ0=", "disk A:", "sectors read", "serial COM1"):
+        assert field in err, err

@@ -100,7 +100,7 @@ def test_type_autoexec_matches_mtype(booted):
     assert after.strip("\n").startswith(PROMPT), shown
 
 
-@pytest.mark.parametrize("name", ["freedos-minimal-360k.img"])
+@pytest.mark.parametrize("name", FREEDOS_IMAGES)
 def test_realtime_clock_boots_too(name, tmp_path):
     path = tmp_path / name
     shutil.copyfile(image_path(name), path)
@@ -204,3 +204,20 @@ def test_files_written_by_dos_are_readable_on_the_host(tmp_path):
     m.close()
     assert mtype(path, "HELLO.TXT").decode().strip() == "hello from dos"
     assert mtype(path, "TYPED.TXT").replace(b"\x1a", b"").decode().split() == ["line", "one", "line", "two"]
+
+
+def test_serial_console_mirrors_the_screen_through_the_api(tmp_path):
+    path = tmp_path / "a.img"
+    shutil.copyfile(image_path("freedos-minimal-720k.img"), path)
+    m = Machine(floppies=[path], clock="virtual", serial_console=True)
+    assert m.run_until_text(PROMPT, timeout=240)
+    m.run_until_idle(timeout=60)
+    m.send_serial(b"VER\r")
+    assert m.run_until_idle(timeout=60)
+    out = m.serial_output().decode("cp437")
+    screen = m.screen_text()
+    # What DOS printed for VER is on the screen and, byte for byte, on COM1.
+    version = [l for l in screen.splitlines() if l.startswith("FreeCom version")]
+    assert version and out.count(version[0]) >= 2, out
+    assert "A:\\>VER" in out.replace("\r\n", "\n")
+    m.close()
