@@ -152,7 +152,8 @@ hd_get_type:
 ; AH=41h: extensions present? BX = 55AAh in, AA55h out; AH = version
 ; (21h = EDD 1.1), CX bit 0 = the packet functions 42h-44h, 47h, 48h.
 hd_ext_check:
-        cmp bx, 55AAh
+        ; the caller's BX from the frame: the dispatch above used BX for the table index
+        cmp word [bp+F_BX], 55AAh
         jne hd_bad_function
         call hd_unit
         jc .out
