@@ -1538,85 +1538,100 @@ def op_grp1_ev_ib(cpu):
 
 
 # --- group 2: shifts and rotates -----------------------------------------------------
-def shift(cpu, op, v, count, mask):
-    """Shift/rotate ``v`` by ``count`` (> 0) as the 8086 does, count by count; sets flags."""
+def _rot_flags(cpu, r, cf, of):
+    materialize(cpu)
+    cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (F_OF if of else 0)
+    return r
+
+
+def sh_rol(cpu, v, count, mask):
     bits = 8 if mask == 0xFF else 16
-    sign = (mask >> 1) + 1
-    if op == 0:  # ROL
-        materialize(cpu)
-        n = count % bits
-        r = ((v << n) | (v >> (bits - n))) & mask if n else v
-        cf = r & 1
-        of = 1 if ((r & sign) != 0) != (cf != 0) else 0
-        cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (F_OF if of else 0)
-        return r
-    if op == 1:  # ROR
-        materialize(cpu)
-        n = count % bits
-        r = ((v >> n) | (v << (bits - n))) & mask if n else v
-        cf = 1 if r & sign else 0
-        of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1
-        cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (F_OF if of else 0)
-        return r
-    if op == 2:  # RCL
-        materialize(cpu)
-        cf = cpu.flags & F_CF
-        r = v
-        for _ in range(count % (bits + 1)):
-            out = 1 if r & sign else 0
-            r = ((r << 1) | cf) & mask
-            cf = out
-        of = 1 if ((r & sign) != 0) != (cf != 0) else 0
-        cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (F_OF if of else 0)
-        return r
-    if op == 3:  # RCR
-        materialize(cpu)
-        cf = cpu.flags & F_CF
-        r = v
-        for _ in range(count % (bits + 1)):
-            out = r & 1
-            r = (r >> 1) | (sign if cf else 0)
-            cf = out
-        of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1
-        cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (F_OF if of else 0)
-        return r
-    if op == 4:  # SHL
-        wide = v << count
-        r = wide & mask
-        cf = (wide >> bits) & 1
-        of = 1 if ((r & sign) != 0) != (cf != 0) else 0
-        af = F_AF if r & 0x10 else 0
-        set_szp_eager(cpu, r, mask, cf | (F_OF if of else 0) | af)
-        return r
-    if op == 5:  # SHR
-        r = v >> count
-        cf = (v >> (count - 1)) & 1 if count <= bits else 0
-        prev = v >> (count - 1) if count <= bits else 0
-        of = 1 if prev & sign else 0
-        set_szp_eager(cpu, r, mask, cf | (F_OF if of else 0))
-        return r
-    if op == 7:  # SAR
-        sv = v - (mask + 1) if v & sign else v
-        c = count if count < bits else bits
-        r = (sv >> c) & mask
-        cf = (sv >> (c - 1)) & 1
-        set_szp_eager(cpu, r, mask, cf)
-        return r
-    # op 6 on the 8086: SETMO, the operand becomes all ones
+    n = count % bits
+    r = ((v << n) | (v >> (bits - n))) & mask if n else v
+    cf = r & 1
+    return _rot_flags(cpu, r, cf, (r >> (bits - 1)) ^ cf)
+
+
+def sh_ror(cpu, v, count, mask):
+    bits = 8 if mask == 0xFF else 16
+    n = count % bits
+    r = ((v >> n) | (v << (bits - n))) & mask if n else v
+    return _rot_flags(cpu, r, r >> (bits - 1), ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1)
+
+
+def sh_rcl(cpu, v, count, mask):
+    # the 8086 rotates count times through the (width + 1)-bit ring
+    bits = 8 if mask == 0xFF else 16
+    cf = get_cf(cpu)
+    r = v
+    for _ in range(count % (bits + 1)):
+        out = r >> (bits - 1)
+        r = ((r << 1) | cf) & mask
+        cf = out
+    return _rot_flags(cpu, r, cf, (r >> (bits - 1)) ^ cf)
+
+
+def sh_rcr(cpu, v, count, mask):
+    bits = 8 if mask == 0xFF else 16
+    cf = get_cf(cpu)
+    r = v
+    for _ in range(count % (bits + 1)):
+        out = r & 1
+        r = (r >> 1) | (cf << (bits - 1))
+        cf = out
+    return _rot_flags(cpu, r, cf, ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1)
+
+
+def sh_shl(cpu, v, count, mask):
+    bits = 8 if mask == 0xFF else 16
+    wide = v << count
+    r = wide & mask
+    cf = (wide >> bits) & 1
+    of = F_OF if (r >> (bits - 1)) != cf else 0
+    set_szp_eager(cpu, r, mask, cf | of | (r & F_AF))
+    return r
+
+
+def sh_shr(cpu, v, count, mask):
+    bits = 8 if mask == 0xFF else 16
+    r = v >> count
+    if count <= bits:
+        cf = (v >> (count - 1)) & 1
+        of = F_OF if (v >> (count - 1)) >> (bits - 1) else 0
+    else:
+        cf = of = 0
+    set_szp_eager(cpu, r, mask, cf | of)
+    return r
+
+
+def sh_sar(cpu, v, count, mask):
+    bits = 8 if mask == 0xFF else 16
+    sv = v - (mask + 1) if v >> (bits - 1) else v
+    c = count if count < bits else bits
+    r = (sv >> c) & mask
+    set_szp_eager(cpu, r, mask, (sv >> (c - 1)) & 1)
+    return r
+
+
+def sh_setmo(cpu, v, count, mask):
+    """8086 /6: the operand becomes all ones (the 80186 treats /6 as SHL)."""
     if cpu.is186:
-        return shift(cpu, 4, v, count, mask)
+        return sh_shl(cpu, v, count, mask)
     set_szp_eager(cpu, mask, mask, 0)
     return mask
 
 
+SHIFTS = (sh_rol, sh_ror, sh_rcl, sh_rcr, sh_shl, sh_shr, sh_setmo, sh_sar)
+
+
 def op_grp2_eb_1(cpu):
     m = fetch8(cpu)
-    rm_write8(cpu, m, shift(cpu, (m >> 3) & 7, rm_read8(cpu, m), 1, 0xFF))
+    rm_write8(cpu, m, SHIFTS[(m >> 3) & 7](cpu, rm_read8(cpu, m), 1, 0xFF))
 
 
 def op_grp2_ev_1(cpu):
     m = fetch8(cpu)
-    rm_write16(cpu, m, shift(cpu, (m >> 3) & 7, rm_read16(cpu, m), 1, 0xFFFF))
+    rm_write16(cpu, m, SHIFTS[(m >> 3) & 7](cpu, rm_read16(cpu, m), 1, 0xFFFF))
 
 
 def op_grp2_eb_cl(cpu):
@@ -1624,7 +1639,7 @@ def op_grp2_eb_cl(cpu):
     v = rm_read8(cpu, m)
     n = cpu.regs[1] & (0x1F if cpu.is186 else 0xFF)
     if n:
-        rm_write8(cpu, m, shift(cpu, (m >> 3) & 7, v, n, 0xFF))
+        rm_write8(cpu, m, SHIFTS[(m >> 3) & 7](cpu, v, n, 0xFF))
 
 
 def op_grp2_ev_cl(cpu):
@@ -1632,7 +1647,7 @@ def op_grp2_ev_cl(cpu):
     v = rm_read16(cpu, m)
     n = cpu.regs[1] & (0x1F if cpu.is186 else 0xFF)
     if n:
-        rm_write16(cpu, m, shift(cpu, (m >> 3) & 7, v, n, 0xFFFF))
+        rm_write16(cpu, m, SHIFTS[(m >> 3) & 7](cpu, v, n, 0xFFFF))
 
 
 def op_grp2_eb_ib(cpu):
@@ -1640,7 +1655,7 @@ def op_grp2_eb_ib(cpu):
     v = rm_read8(cpu, m)
     n = fetch8(cpu) & 0x1F
     if n:
-        rm_write8(cpu, m, shift(cpu, (m >> 3) & 7, v, n, 0xFF))
+        rm_write8(cpu, m, SHIFTS[(m >> 3) & 7](cpu, v, n, 0xFF))
 
 
 def op_grp2_ev_ib(cpu):
@@ -1648,7 +1663,7 @@ def op_grp2_ev_ib(cpu):
     v = rm_read16(cpu, m)
     n = fetch8(cpu) & 0x1F
     if n:
-        rm_write16(cpu, m, shift(cpu, (m >> 3) & 7, v, n, 0xFFFF))
+        rm_write16(cpu, m, SHIFTS[(m >> 3) & 7](cpu, v, n, 0xFFFF))
 
 
 # --- group 3: F6/F7 ---------------------------------------------------------------
@@ -1743,109 +1758,158 @@ def _div_fault(cpu, arith):
     return None
 
 
-def op_grp3_eb(cpu):
-    m = fetch8(cpu)
-    op = (m >> 3) & 7
+def g3_test8(cpu, m, v):
+    alu_and(cpu, v, fetch8(cpu), 0xFF)
+
+
+def g3_not8(cpu, m, v):
+    rm_write8(cpu, m, v ^ 0xFF)
+
+
+def g3_neg8(cpu, m, v):
+    rm_write8(cpu, m, alu_sub(cpu, 0, v, 0xFF))
+
+
+def g3_mul8(cpu, m, v):
     r = cpu.regs
-    v = rm_read8(cpu, m)
-    if op < 2:  # TEST (/1 is an alias on the 8086)
-        alu_and(cpu, v, fetch8(cpu), 0xFF)
-    elif op == 2:  # NOT
-        rm_write8(cpu, m, v ^ 0xFF)
-    elif op == 3:  # NEG
-        rm_write8(cpu, m, alu_sub(cpu, 0, v, 0xFF))
-    elif op == 4:  # MUL
-        p = (r[0] & 0xFF) * v
-        r[0] = p
-        c = F_CF | F_OF if p & 0xFF00 else 0
-        set_szp_eager(cpu, p, 0xFFFF if cpu.is186 else 0xFF, c)
-    elif op == 5:  # IMUL
-        p = _signed(r[0] & 0xFF, 0xFF) * _signed(v, 0xFF)
-        if cpu.rep and not cpu.is186:
-            p = -p
-        r[0] = p & 0xFFFF
-        c = 0 if -128 <= p <= 127 else F_CF | F_OF
-        set_szp_eager(cpu, p & 0xFFFF, 0xFFFF if cpu.is186 else 0xFF, c)
-    elif not cpu.is186:  # DIV, IDIV as the 8086 microcode runs them
-        res = div_8086(cpu, r[0], v, 0xFF, op == 7)
+    p = (r[0] & 0xFF) * v
+    r[0] = p
+    set_szp_eager(cpu, p, 0xFFFF if cpu.is186 else 0xFF, F_CF | F_OF if p & 0xFF00 else 0)
+
+
+def g3_imul8(cpu, m, v):
+    r = cpu.regs
+    p = _signed(r[0] & 0xFF, 0xFF) * _signed(v, 0xFF)
+    if cpu.rep and not cpu.is186:
+        p = -p  # the 8086 microcode's REP-prefix sign flip
+    r[0] = p & 0xFFFF
+    c = 0 if -128 <= p <= 127 else F_CF | F_OF
+    set_szp_eager(cpu, p & 0xFFFF, 0xFFFF if cpu.is186 else 0xFF, c)
+
+
+def g3_div8(cpu, m, v):
+    r = cpu.regs
+    if not cpu.is186:
+        res = div_8086(cpu, r[0], v, 0xFF, False)
         if res is not None:
             r[0] = (res[1] << 8) | res[0]
-    elif op == 6:  # DIV
-        ax = r[0]
-        if v == 0 or (ax // v) > 0xFF:
-            divide_error(cpu)
-            return
-        q, rem = divmod(ax, v)
-        r[0] = (rem << 8) | q
-    else:  # IDIV (80186)
-        a = _signed(r[0], 0xFFFF)
-        b = _signed(v, 0xFF)
-        if b == 0:
-            divide_error(cpu)
-            return
-        q = abs(a) // abs(b)
-        if (a < 0) != (b < 0):
-            q = -q
-        rem = a - q * b
-        if q > 127 or q < -128:
-            divide_error(cpu)
-            return
-        r[0] = ((rem & 0xFF) << 8) | (q & 0xFF)
+        return
+    ax = r[0]
+    if v == 0 or (ax // v) > 0xFF:
+        divide_error(cpu)
+        return
+    q, rem = divmod(ax, v)
+    r[0] = (rem << 8) | q
+
+
+def g3_idiv8(cpu, m, v):
+    r = cpu.regs
+    if not cpu.is186:
+        res = div_8086(cpu, r[0], v, 0xFF, True)
+        if res is not None:
+            r[0] = (res[1] << 8) | res[0]
+        return
+    a = _signed(r[0], 0xFFFF)
+    b = _signed(v, 0xFF)
+    if b == 0:
+        divide_error(cpu)
+        return
+    q = abs(a) // abs(b)
+    if (a < 0) != (b < 0):
+        q = -q
+    rem = a - q * b
+    if q > 127 or q < -128:
+        divide_error(cpu)
+        return
+    r[0] = ((rem & 0xFF) << 8) | (q & 0xFF)
+
+
+def g3_test16(cpu, m, v):
+    alu_and(cpu, v, fetch16(cpu), 0xFFFF)
+
+
+def g3_not16(cpu, m, v):
+    rm_write16(cpu, m, v ^ 0xFFFF)
+
+
+def g3_neg16(cpu, m, v):
+    rm_write16(cpu, m, alu_sub(cpu, 0, v, 0xFFFF))
+
+
+def g3_mul16(cpu, m, v):
+    r = cpu.regs
+    p = r[0] * v
+    r[0] = p & 0xFFFF
+    r[2] = p >> 16
+    set_szp_eager(cpu, p & 0xFFFF, 0xFFFF, F_CF | F_OF if p >> 16 else 0)
+
+
+def g3_imul16(cpu, m, v):
+    r = cpu.regs
+    p = _signed(r[0], 0xFFFF) * _signed(v, 0xFFFF)
+    if cpu.rep and not cpu.is186:
+        p = -p
+    r[0] = p & 0xFFFF
+    r[2] = (p >> 16) & 0xFFFF
+    c = 0 if -32768 <= p <= 32767 else F_CF | F_OF
+    set_szp_eager(cpu, p & 0xFFFF, 0xFFFF, c)
+
+
+def g3_div16(cpu, m, v):
+    r = cpu.regs
+    n = (r[2] << 16) | r[0]
+    if not cpu.is186:
+        res = div_8086(cpu, n, v, 0xFFFF, False)
+        if res is not None:
+            r[0] = res[0]
+            r[2] = res[1]
+        return
+    if v == 0 or (n // v) > 0xFFFF:
+        divide_error(cpu)
+        return
+    q, rem = divmod(n, v)
+    r[0] = q
+    r[2] = rem
+
+
+def g3_idiv16(cpu, m, v):
+    r = cpu.regs
+    n = (r[2] << 16) | r[0]
+    if not cpu.is186:
+        res = div_8086(cpu, n, v, 0xFFFF, True)
+        if res is not None:
+            r[0] = res[0]
+            r[2] = res[1]
+        return
+    a = _signed(n, 0xFFFFFFFF)
+    b = _signed(v, 0xFFFF)
+    if b == 0:
+        divide_error(cpu)
+        return
+    q = abs(a) // abs(b)
+    if (a < 0) != (b < 0):
+        q = -q
+    rem = a - q * b
+    if q > 32767 or q < -32768:
+        divide_error(cpu)
+        return
+    r[0] = q & 0xFFFF
+    r[2] = rem & 0xFFFF
+
+
+# /1 is TEST again on the 8086 (and on the 80186, which does not trap it)
+GRP3_8 = (g3_test8, g3_test8, g3_not8, g3_neg8, g3_mul8, g3_imul8, g3_div8, g3_idiv8)
+GRP3_16 = (g3_test16, g3_test16, g3_not16, g3_neg16, g3_mul16, g3_imul16, g3_div16, g3_idiv16)
+
+
+def op_grp3_eb(cpu):
+    m = fetch8(cpu)
+    GRP3_8[(m >> 3) & 7](cpu, m, rm_read8(cpu, m))
 
 
 def op_grp3_ev(cpu):
     m = fetch8(cpu)
-    op = (m >> 3) & 7
-    r = cpu.regs
-    v = rm_read16(cpu, m)
-    if op < 2:
-        alu_and(cpu, v, fetch16(cpu), 0xFFFF)
-    elif op == 2:
-        rm_write16(cpu, m, v ^ 0xFFFF)
-    elif op == 3:
-        rm_write16(cpu, m, alu_sub(cpu, 0, v, 0xFFFF))
-    elif op == 4:
-        p = r[0] * v
-        r[0] = p & 0xFFFF
-        r[2] = p >> 16
-        c = F_CF | F_OF if p >> 16 else 0
-        set_szp_eager(cpu, p & 0xFFFF, 0xFFFF, c)
-    elif op == 5:
-        p = _signed(r[0], 0xFFFF) * _signed(v, 0xFFFF)
-        if cpu.rep and not cpu.is186:
-            p = -p
-        r[0] = p & 0xFFFF
-        r[2] = (p >> 16) & 0xFFFF
-        c = 0 if -32768 <= p <= 32767 else F_CF | F_OF
-        set_szp_eager(cpu, p & 0xFFFF, 0xFFFF, c)
-    elif not cpu.is186:
-        res = div_8086(cpu, (r[2] << 16) | r[0], v, 0xFFFF, op == 7)
-        if res is not None:
-            r[0] = res[0]
-            r[2] = res[1]
-    elif op == 6:
-        n = (r[2] << 16) | r[0]
-        if v == 0 or (n // v) > 0xFFFF:
-            divide_error(cpu)
-            return
-        q, rem = divmod(n, v)
-        r[0] = q
-        r[2] = rem
-    else:
-        a = _signed((r[2] << 16) | r[0], 0xFFFFFFFF)
-        b = _signed(v, 0xFFFF)
-        if b == 0:
-            divide_error(cpu)
-            return
-        q = abs(a) // abs(b)
-        if (a < 0) != (b < 0):
-            q = -q
-        rem = a - q * b
-        if q > 32767 or q < -32768:
-            divide_error(cpu)
-            return
-        r[0] = q & 0xFFFF
-        r[2] = rem & 0xFFFF
+    GRP3_16[(m >> 3) & 7](cpu, m, rm_read16(cpu, m))
 
 
 # --- groups 4 and 5: FE/FF ---------------------------------------------------------
@@ -1870,59 +1934,81 @@ def op_grp4(cpu):
     rm_write8(cpu, m, r & 0xFF)
 
 
+def g5_inc(cpu, m):
+    a = rm_read16(cpu, m)
+    inc_dec_flags(cpu, a, a + 1, 0xFFFF, K_INC)
+    rm_write16(cpu, m, (a + 1) & 0xFFFF)
+
+
+def g5_dec(cpu, m):
+    a = rm_read16(cpu, m)
+    inc_dec_flags(cpu, a, a - 1, 0xFFFF, K_DEC)
+    rm_write16(cpu, m, (a - 1) & 0xFFFF)
+
+
+def g5_call(cpu, m):
+    t = rm_read16(cpu, m)
+    push(cpu, cpu.ip)
+    cpu.ip = t
+
+
+def g5_call_far(cpu, m):
+    if m >= 0xC0:
+        if cpu.is186:
+            undefined_186(cpu)
+        return
+    ea(cpu, m)
+    seg = cpu.ea_seg
+    off = cpu.ea_off
+    ip = rw(cpu, seg, off)
+    cs = rw(cpu, seg, (off + 2) & 0xFFFF)
+    push(cpu, cpu.sregs[1])
+    push(cpu, cpu.ip)
+    cpu.ip = ip
+    cpu.sregs[1] = cs
+
+
+def g5_jmp(cpu, m):
+    cpu.ip = rm_read16(cpu, m)
+
+
+def g5_jmp_far(cpu, m):
+    if m >= 0xC0:
+        if cpu.is186:
+            undefined_186(cpu)
+        return
+    ea(cpu, m)
+    seg = cpu.ea_seg
+    off = cpu.ea_off
+    cpu.ip = rw(cpu, seg, off)
+    cpu.sregs[1] = rw(cpu, seg, (off + 2) & 0xFFFF)
+
+
+def g5_push(cpu, m):
+    if m >= 0xC0:
+        # PUSH SP this way also stores the decremented SP
+        r = cpu.regs
+        sp = (r[4] - 2) & 0xFFFF
+        r[4] = sp
+        ww(cpu, cpu.sregs[2] << 4, sp, r[m & 7])
+    else:
+        push(cpu, rm_read16(cpu, m))
+
+
+def g5_push_alias(cpu, m):
+    """FF /7: PUSH again on the 8086, an unused opcode on the 80186."""
+    if cpu.is186:
+        undefined_186(cpu)
+    else:
+        g5_push(cpu, m)
+
+
+GRP5 = (g5_inc, g5_dec, g5_call, g5_call_far, g5_jmp, g5_jmp_far, g5_push, g5_push_alias)
+
+
 def op_grp5(cpu):
     m = fetch8(cpu)
-    op = (m >> 3) & 7
-    if op == 0:
-        a = rm_read16(cpu, m)
-        inc_dec_flags(cpu, a, a + 1, 0xFFFF, K_INC)
-        rm_write16(cpu, m, (a + 1) & 0xFFFF)
-    elif op == 1:
-        a = rm_read16(cpu, m)
-        inc_dec_flags(cpu, a, a - 1, 0xFFFF, K_DEC)
-        rm_write16(cpu, m, (a - 1) & 0xFFFF)
-    elif op == 2:  # CALL near indirect
-        t = rm_read16(cpu, m)
-        push(cpu, cpu.ip)
-        cpu.ip = t
-    elif op == 3:  # CALL far indirect
-        if m >= 0xC0:
-            if cpu.is186:
-                undefined_186(cpu)
-            return
-        ea(cpu, m)
-        seg = cpu.ea_seg
-        off = cpu.ea_off
-        ip = rw(cpu, seg, off)
-        cs = rw(cpu, seg, (off + 2) & 0xFFFF)
-        push(cpu, cpu.sregs[1])
-        push(cpu, cpu.ip)
-        cpu.ip = ip
-        cpu.sregs[1] = cs
-    elif op == 4:
-        cpu.ip = rm_read16(cpu, m)
-    elif op == 5:  # JMP far indirect
-        if m >= 0xC0:
-            if cpu.is186:
-                undefined_186(cpu)
-            return
-        ea(cpu, m)
-        seg = cpu.ea_seg
-        off = cpu.ea_off
-        cpu.ip = rw(cpu, seg, off)
-        cpu.sregs[1] = rw(cpu, seg, (off + 2) & 0xFFFF)
-    else:  # PUSH (/7 is an alias on the 8086)
-        if op == 7 and cpu.is186:
-            undefined_186(cpu)
-            return
-        if m >= 0xC0:
-            r = cpu.regs
-            sp = (r[4] - 2) & 0xFFFF
-            r[4] = sp
-            ww(cpu, cpu.sregs[2] << 4, sp, r[m & 7])
-        else:
-            v = rm_read16(cpu, m)
-            push(cpu, v)
+    GRP5[(m >> 3) & 7](cpu, m)
 
 
 def op_esc(cpu):
