@@ -12,6 +12,11 @@ state they work on and the loops that drive them.
 * The CPU sees memory only through ``mem.data`` / ``mem.kind`` (RAM fast
   path) and ``mem.read8``/``write8``, ports through ``io.in8/out8/in16/out16``
   and interrupts through ``set_intr`` plus ``intc.acknowledge()``.
+  Instruction bytes are fetched from ``mem.data`` directly (code never
+  runs from MMIO pages on a PC).
+* ``icount`` counts an instruction as it starts, so a port or MMIO handler
+  sees it exact. A REP string instruction works in chunks of ops.CHUNK
+  elements; each chunk counts as one instruction.
 """
 
 from pcemu.cpu import ops
@@ -145,8 +150,9 @@ class CPU:
             interrupt(self, 2, self.ip)
         elif self.intr and (self.flags & F_IF) and self.intc is not None:
             vector = self.intc.acknowledge()
-            self.halted = False
-            interrupt(self, vector & 0xFF, self.ip)
+            if vector is not None:  # None: the request went away before INTA
+                self.halted = False
+                interrupt(self, vector & 0xFF, self.ip)
         if self.halted:
             return 2
         if self.flags & F_TF:
