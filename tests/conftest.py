@@ -2,12 +2,20 @@
 
 The FreeDOS images and the real-chip CPU tests live beside the project in
 ``../shared``; ``PCEMU_IMAGES`` and ``PCEMU_CPU_TESTS`` point elsewhere.
+
+Test modules import these names with ``from conftest import ...``, so this
+must stay the only conftest.py in the tree: a second one would shadow it.
 """
 import os
 import pathlib
 import shutil
 
 import pytest
+
+# Front-end tests run headless: SDL draws into memory, no window or audio device opens.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
