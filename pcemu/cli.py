@@ -9,6 +9,9 @@ can cause into one line on stderr and an exit status:
     2 bad command line
     3 the guest faulted (halted with interrupts off, ...): a register dump follows
   124 --timeout expired
+  130 interrupted (SIGINT, Ctrl+C); 143 terminated (SIGTERM)
+
+Whatever the exit, the disks are flushed first.
 """
 
 import argparse

@@ -9,6 +9,7 @@ Only 8.3 names are written. Existing VFAT long-name entries are skipped when
 listing and retired together with their short entry when a file is removed.
 """
 import collections
+import fcntl
 import os
 import struct
 import time
@@ -254,10 +255,19 @@ class Volume(object):
             raise FatError("volume at offset %d does not lie inside %s" % (offset, path))
         self._file = open(path, "rb", buffering=0)
         try:
+            # The same advisory lock pcemu takes on its disks: reading beside a
+            # running emulator is fine while it only reads; writing is not.
+            self._lock(fcntl.LOCK_SH, "is being written by another program (a running pcemu?)")
             self._load(length)
         except Exception:
             self._file.close()
             raise
+
+    def _lock(self, mode, why):
+        try:
+            fcntl.flock(self._file.fileno(), mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FatError("%s %s" % (self.path, why))
 
     def close(self):
         self._file.close()
@@ -697,6 +707,7 @@ class Volume(object):
         bps = self.sector_size
         changed = [start for start in range(0, self.fat_bytes, bps)
                    if new_raw[start:start + bps] != self.fat_raw[start:start + bps]]
+        self._lock(fcntl.LOCK_EX, "is in use by another program (a running pcemu?): stop it first")
         with open(self.path, "r+b") as f:
             for offset, data in plan.data_writes:
                 f.seek(self.offset + offset)

@@ -400,3 +400,28 @@ def test_cluster_outside_the_volume_is_refused(tmp_path):
     fat12_poke(img, start_cluster(img, b"README  TXT"), 0xFF0)   # 360K has only 354 clusters
     assert fsck_errors(img)[0] != 0, "the referee should see damage"
     assert_refused(img_tool("get", img, "README.TXT", "-"), "outside the volume")
+
+
+def test_image_open_in_an_emulator_is_not_written_behind_its_back(tmp_path):
+    from pcemu.disk import DiskImage
+
+    img = tmp_path / "fd.img"
+    shutil.copyfile(image_path("freedos-minimal-1440k.img"), img)
+    before = img.read_bytes()
+    host = tmp_path / "NOTE.TXT"
+    host.write_bytes(b"hello\r\n")
+    held = DiskImage.open(str(img))  # what a running pcemu holds on a writable disk
+    try:
+        assert_refused(img_tool("put", img, host, "NOTE.TXT"), "another program")
+        assert img.read_bytes() == before
+    finally:
+        held.close()
+    snap = DiskImage.open(str(img), snapshot=True)  # an emulator that never writes the file
+    try:
+        code, out, err = img_tool("ls", img)
+        assert code == 0 and b"KERNEL" in out, err
+    finally:
+        snap.close()
+    code, out, err = img_tool("put", img, host, "NOTE.TXT")
+    assert code == 0, err
+    assert referee("mtype", "-i", img, "::/NOTE.TXT").stdout == b"hello\r\n"
