@@ -10,6 +10,7 @@ import shutil
 import subprocess
 
 import pytest
+from qemu_probe import run_probe
 from hypothesis import given, settings, strategies as st
 
 from pcemu.bus import IoPorts
@@ -570,62 +571,14 @@ waitbsy:                       ; AL = alternate status once BSY clears
     pop dx
     ret
 
-hexal:
-    push ax
-    shr al, 4
-    call nib
-    pop ax
-    push ax
-    and al, 0Fh
-    call nib
-    pop ax
-    ret
-nib:
-    add al, '0'
-    cmp al, '9'
-    jbe putc
-    add al, 7
-putc:
-    push dx
-    push ax
-    mov dx, 3FDh
-.t: in al, dx
-    test al, 20h
-    jz .t
-    pop ax
-    mov dx, 3F8h
-    out dx, al
-    pop dx
-    ret
-
-times 510-($-$$) db 0
-dw 0AA55h
 """
-
-
-def _qemu_probe(tmp_path, image_bytes):
-    for tool in ("nasm", "qemu-system-i386"):
-        if not shutil.which(tool):
-            pytest.skip("%s not installed" % tool)
-    (tmp_path / "probe.asm").write_text(QEMU_PROBE_ASM)
-    subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "probe.bin"), str(tmp_path / "probe.asm")],
-                   check=True)
-    disk = bytearray(image_bytes)
-    disk[:512] = (tmp_path / "probe.bin").read_bytes()
-    img = tmp_path / "qemu.img"
-    img.write_bytes(bytes(disk))
-    out = tmp_path / "com1.txt"
-    subprocess.run(["qemu-system-i386", "-display", "none", "-no-reboot", "-m", "4",
-                    "-drive", "file=%s,format=raw,if=ide" % img, "-serial", "file:%s" % out,
-                    "-device", "isa-debug-exit,iobase=0xf4"], timeout=60)
-    return bytes.fromhex(out.read_text().strip()), img
 
 
 def test_identify_and_read_protocol_agree_with_qemu(tmp_path):
     raw = bytearray(20 * 1024 * 1024)
     for lba in (1, 2):
         raw[lba * 512:(lba + 1) * 512] = bytes((lba * 31 + i) & 0xFF for i in range(512))
-    report, img_path = _qemu_probe(tmp_path, raw)
+    report, img_path = run_probe(tmp_path, QEMU_PROBE_ASM, disk=raw, interface="ide")
     q_status_cmd, q_status_done = report[0], report[1]
     q_words = [report[2 + 2 * i] | (report[3 + 2 * i] << 8) for i in range(256)]
     q_read = report[514:517]

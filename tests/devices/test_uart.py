@@ -4,10 +4,9 @@ Expected values (reset state, IIR codes and priorities, LSR/MSR bit meanings,
 loopback wiring, FIFO trigger levels, character timeout of four character
 times) are the datasheet's, written out here rather than imported.
 """
-import shutil
-import subprocess
 
 import pytest
+from qemu_probe import run_probe
 from hypothesis import given, settings, strategies as st
 
 from pcemu.bus import IoPorts
@@ -327,67 +326,11 @@ bits 16
     call hexal
     jmp done
 
-hexal:
-    push ax
-    shr al, 4
-    call nib
-    pop ax
-    push ax
-    and al, 0Fh
-    call nib
-    pop ax
-    ret
-nib:
-    add al, '0'
-    cmp al, '9'
-    jbe putc
-    add al, 7
-putc:
-    push dx
-    push ax
-    mov dx, 3FDh
-.t: in al, dx
-    test al, 20h
-    jz .t
-    pop ax
-    mov dx, 3F8h
-    out dx, al
-    pop dx
-    ret
-
-done:
-    mov al, 0Ah
-    call putc
-    mov dx, 0F4h            ; isa-debug-exit: QEMU quits
-    xor al, al
-    out dx, al
-    hlt
-    jmp $
-
-times 510-($-$$) db 0
-dw 0AA55h
 """
 
 
-def run_qemu_probe(tmp_path, asm):
-    """Assemble a boot sector, boot it on a QEMU floppy, return what it printed on COM1 (hex)."""
-    for tool in ("nasm", "qemu-system-i386"):
-        if not shutil.which(tool):
-            pytest.skip("%s not installed" % tool)
-    (tmp_path / "probe.asm").write_text(asm)
-    subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "probe.bin"), str(tmp_path / "probe.asm")],
-                   check=True)
-    img = tmp_path / "probe.img"
-    img.write_bytes((tmp_path / "probe.bin").read_bytes() + bytes(1474560 - 512))
-    out = tmp_path / "com1.txt"
-    subprocess.run(["qemu-system-i386", "-display", "none", "-no-reboot", "-m", "4",
-                    "-drive", "file=%s,format=raw,if=floppy" % img, "-serial", "file:%s" % out,
-                    "-serial", "null", "-device", "isa-debug-exit,iobase=0xf4"], timeout=60)
-    return bytes.fromhex(out.read_text().strip())
-
-
 def test_register_sequence_agrees_with_qemu(tmp_path):
-    q = run_qemu_probe(tmp_path, QEMU_UART_PROBE)
+    q, _ = run_probe(tmp_path, QEMU_UART_PROBE, extra_args=("-serial", "null"))
     io = IoPorts()
     uart = Uart16550(io, base=0x2F8, irq=None, backend=NullSerial(), name="COM2")
     ours = bytearray()
