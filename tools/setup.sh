@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up pcemu on a Debian machine: Debian's PyPy, NASM, a PyPy venv in .venv
 # with the package and its extras. Idempotent and quiet when nothing is missing.
-# Usage: tools/setup.sh [--test]   (--test also installs the test oracles: mtools, dosfstools)
+# Usage: tools/setup.sh [--test]   (--test also installs the test referees: mtools,
+#        dosfstools, QEMU's i386 system emulator for the chip comparisons)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -21,6 +22,7 @@ command -v nasm >/dev/null 2>&1 || pkgs+=(nasm)
 if [ "$want_test" = 1 ]; then
     command -v mdir >/dev/null 2>&1 || pkgs+=(mtools)
     command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
+    command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
 fi
 
 if [ "${#pkgs[@]}" -gt 0 ]; then
@@ -28,7 +30,7 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
         echo "pcemu setup: installing ${pkgs[*]} with apt-get" >&2
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq "${pkgs[@]}" >/dev/null
+        apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
     else
         echo "pcemu setup: missing Debian packages. Run as root:" >&2
         echo "    sudo apt-get install ${pkgs[*]}" >&2
