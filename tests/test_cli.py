@@ -1,6 +1,7 @@
 """The command line as a user runs it: a subprocess, stdin/stdout, exit status."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,3 +120,31 @@ def test_guest_writes_to_com1_reach_stdout_and_stats_are_printed(tmp_path):
     assert "Traceback" not in err
     for field in ("instructions", "MIPS", "IRQ0=", "disk A:", "sectors read", "serial COM1"):
         assert field in err, err
+
+
+def boot_sector_floppy(tmp_path, code):
+    """A 360K floppy whose boot sector is ``code`` (run at 0000:7C00)."""
+    sector = bytearray(512)
+    sector[:len(code)] = code
+    sector[510:512] = b"\x55\xaa"
+    p = tmp_path / "guest.img"
+    p.write_bytes(bytes(sector) + bytes(368640 - 512))
+    return p
+
+
+@pytest.mark.parametrize("code, words", [
+    (b"\x0f\x0b", ["invalid opcode", "7C00"]),   # 0F is undefined on the 80186: INT 6
+    (b"\xfa\xf4", ["halted with interrupts disabled", "7C02"]),  # CLI; HLT: the machine is dead
+])
+def test_guest_fault_gives_one_line_and_a_register_dump(tmp_path, code, words):
+    p = boot_sector_floppy(tmp_path, code)
+    r = pcemu("--disk=%s" % p, "--display=none", "--clock=virtual", "--cpu=80186", "--timeout=60")
+    err = r.stderr.decode()
+    assert r.returncode == 3, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0].startswith("pcemu: guest fault: "), err
+    for w in words:
+        assert w in err, err
+    # The register dump: general, segment and flag registers and the code at CS:IP.
+    assert re.search(r"AX=[0-9A-F]{4}", err) and re.search(r"CS=[0-9A-F]{4}", err) and "FLAGS=" in err, err

@@ -25,11 +25,11 @@ from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_
 FRAME_RATE = 60
 CURSOR_BLINK_FRAMES = 16  # VGA: cursor on 16 frames, off 16
 CHAR_BLINK_FRAMES = 32  # VGA: blinking characters change at half the cursor's rate
-TITLE_INTERVAL = 0.5
+TITLE_INTERVAL = 0.5  # seconds between title (speed) updates
 GLYPH_CACHE_LIMIT = 4096
 # Drawing may take at most this share of host time: when the guest rewrites the whole
 # screen every frame (scrolling), frames are skipped instead of slowing the emulation.
-RENDER_SHARE = 0.05  # seconds between title (speed) updates
+RENDER_SHARE = 0.05
 
 # Ctrl+Alt + the key at this US position (HID usage) -> action.
 HOST_KEYS = {
