@@ -70,6 +70,23 @@ unit_geometry:
         pop di
         ret
 
+; SI = unit -> the caller's CX/DH as INT 13h AH=08h returns them: CH = low 8 bits
+; of the highest cylinder, CL = its bits 8-9 in bits 6-7 plus sectors per track,
+; DH = highest head. Clobbers AX, BX, CX.
+frame_geometry:
+        call unit_geometry          ; CX = cyls, BH = heads, BL = spt
+        dec cx                      ; highest cylinder
+        mov al, ch
+        ror al, 1
+        ror al, 1
+        and al, 0C0h
+        or al, bl
+        mov [bp+F_CL], al
+        mov [bp+F_CH], cl
+        dec bh
+        mov [bp+F_DH], bh
+        ret
+
 ; SI = unit -> DX:AX = total sectors
 unit_total:
         push di

@@ -114,17 +114,7 @@ hd_seek:
 hd_params:
         call hd_unit
         jc .out
-        call unit_geometry          ; CX = cyls, BH = heads, BL = spt
-        dec cx
-        mov al, ch
-        ror al, 1
-        ror al, 1
-        and al, 0C0h
-        or al, bl
-        mov [bp+F_CL], al
-        mov [bp+F_CH], cl
-        dec bh
-        mov [bp+F_DH], bh
+        call frame_geometry
         mov al, [BDA_HD_COUNT]
         mov [bp+F_DL], al
         mov byte [bp+F_AL], 0

@@ -153,17 +153,7 @@ fd_params:
         mov word [bp+F_ES], BIOS_SEG
         xor bh, bh
         mov [bp+F_BX], bx
-        call unit_geometry          ; CX = cyls, BH = heads, BL = spt
-        dec cx                      ; highest cylinder
-        mov al, ch
-        ror al, 1
-        ror al, 1
-        and al, 0C0h
-        or al, bl
-        mov [bp+F_CL], al
-        mov [bp+F_CH], cl
-        dec bh
-        mov [bp+F_DH], bh
+        call frame_geometry
         mov word [bp+F_AX], 0
         xor ah, ah
         jmp int13_fd_status
