@@ -32,7 +32,7 @@ from .devices.pic import PicPair
 from .devices.pit import Pit8254
 from .devices.rtc import Rtc146818
 from .devices.sysports import SystemPorts
-from .devices.uart import BufferSerial, NullSerial, Uart16550
+from .devices.uart import BufferSerial, Uart16550
 from .devices.vga import VgaText
 from .disk import DiskError, DiskImage
 from .irq import IrqLine
@@ -92,7 +92,6 @@ class Machine:
         self._serial_in = bytearray()  # pending host serial input
         self._host_start = time.monotonic()
         self._host_cpu_start = time.process_time()
-        self.fault = None
         self._trace_files = []
         self._insn_trace = None
         self.debug_sink = None  # callable(line) for the BIOS debug console (port E9h)
@@ -188,7 +187,7 @@ class Machine:
     def icount(self):
         return self.cpu.icount
 
-    def step_quantum(self, max_insns=QUANTUM_INSNS, sleep=True):
+    def step_quantum(self, max_insns=QUANTUM_INSNS):
         """Run the CPU for at most ``max_insns`` instructions, bounded by the next timer,
         then fire due timers and deliver pending host input. Returns instructions executed."""
         cpu = self.cpu
@@ -205,7 +204,7 @@ class Machine:
             if deadline is not None:
                 if clock.virtual:
                     clock.skip_to(deadline)
-                elif sleep:
+                else:
                     delay = (deadline - clock.now()) / NS_PER_SEC
                     if delay > 0:
                         self._idle_wait(min(delay, 0.05))
@@ -236,8 +235,7 @@ class Machine:
         msg = "guest halted with interrupts disabled at %04X:%04X" % (self.cpu.sregs[1], self.cpu.ip)
         if last:
             msg += " (BIOS: %s)" % last
-        self.fault = GuestFault(msg, self.cpu.dump())
-        raise self.fault
+        raise GuestFault(msg, self.cpu.dump())
 
     def run(self, insns=None, seconds=None):
         """Run for ``insns`` guest instructions or ``seconds`` of emulated time (whichever given)."""
