@@ -15,6 +15,7 @@ Whatever the exit, the disks are flushed first.
 """
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -63,12 +64,16 @@ def build_parser():
     return p
 
 
+def _have_graphical_display():
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER"))
+
+
 def _choose_display(args):
     if args.display != "auto":
         return "curses" if args.display == "term" else args.display
     if args.serial == "stdio":
         return "none"
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER"):
+    if _have_graphical_display():
         return "window"
     raise UsageProblem("no graphical display found: use --display=curses, or --display=none --serial=stdio")
 
@@ -90,31 +95,101 @@ def _serial_backend(spec):
     if spec.startswith("file:") and len(spec) > 5:
         try:
             return FileSerial(spec[5:]), None
-        except OSError as e:
-            raise UsageProblem("cannot open serial output file %s: %s" % (spec[5:], e.strerror))
+        except (OSError, ValueError) as e:  # FileSerial reports OSError as ValueError
+            raise UsageProblem("cannot open serial output file %s: %s"
+                               % (spec[5:], getattr(e, "strerror", None) or str(e).split(": ")[-1]))
     raise UsageProblem("unknown --serial value %r (use stdio, none or file:PATH)" % spec)
 
 
+class _Signals:
+    """SIGINT and SIGTERM from the first line of main() to the last: the first one
+    ends the run (SystemExit with 128 + the signal number, a shell's status); once
+    the exit path has begun, later ones are only remembered, so the final flush
+    and fsync always complete."""
+
+    def __init__(self):
+        self.exiting = False
+        self.status = None
+        self.previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self.previous[signum] = signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, frame):
+        if self.status is None:
+            self.status = 128 + signum
+        if not self.exiting:
+            self.exiting = True
+            raise SystemExit(128 + signum)
+
+    def restore(self):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+def _fd_is_open(fd):
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _guard_standard_fds():
+    """Put /dev/null on any of fds 0-2 the caller closed (``<&-``), so no image or
+    trace file opened later lands on them; returns the closed ones."""
+    closed = set()
+    for fd in (0, 1, 2):
+        if not _fd_is_open(fd):
+            closed.add(fd)
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = open(1, "w", closefd=False)
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)
+    if 0 in closed or sys.stdin is None:
+        sys.stdin = open(0, "r", closefd=False)
+    return closed
+
+
+def _usage_error(message):
+    sys.stderr.write("pcemu: %s\n" % message)
+    return EXIT_USAGE
+
+
 def main(argv=None):
+    signals = _Signals()
+    try:
+        return _main(argv, signals)
+    except SystemExit as e:  # a signal before the run began, or argparse
+        return signals.status if signals.status is not None else e.code
+    finally:
+        signals.restore()
+
+
+def _main(argv, signals):
+    closed_fds = _guard_standard_fds()
     args = build_parser().parse_args(argv)
     if not (args.disk or args.floppy or args.hdd):
         sys.stderr.write("pcemu: no disk image given (use --disk=IMAGE; see pcemu --help)\n")
         return EXIT_USAGE
-    if args.timeout is not None and args.timeout <= 0:
-        sys.stderr.write("pcemu: --timeout must be positive\n")
-        return EXIT_USAGE
+    if args.timeout is not None and not (math.isfinite(args.timeout) and 0 < args.timeout <= 1e9):
+        return _usage_error("--timeout must be a positive number of seconds (at most 1e9), not %s"
+                            % args.timeout)
+    if args.display == "window" and not _have_graphical_display():
+        return _usage_error("--display=window: no graphical display found (DISPLAY and WAYLAND_DISPLAY "
+                            "are unset): use --display=curses, or --display=none --serial=stdio")
+    if args.serial == "stdio" and 1 in closed_fds:
+        sys.stderr.write("pcemu: --serial=stdio: standard output is closed\n")
+        return EXIT_INPUT
 
     from .disk import DiskError
     from .machine import GuestFault, Machine
 
     machine = None
     console = None
-    previous_term = signal.getsignal(signal.SIGTERM)
-
-    def on_sigterm(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_sigterm)
     status = EXIT_OK
     try:
         display = _choose_display(args)
@@ -122,6 +197,12 @@ def main(argv=None):
         machine = Machine(disks=args.disk, floppies=args.floppy, hdds=args.hdd, cpu=args.cpu,
                           clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
                           snapshot=args.snapshot, bios=args.bios)
+        # The host input this front end can deliver: a halted guest only that could wake waits for it.
+        machine.host_inputs = set()
+        if display in ("window", "curses"):
+            machine.host_inputs.add("keyboard")
+        if args.serial == "stdio":
+            machine.host_inputs.add("serial")
         if args.debug_bios:
             machine.debug_sink = lambda line: sys.stderr.write("[bios] %s\n" % line)
         if args.trace_ports:
@@ -142,20 +223,38 @@ def main(argv=None):
             console.restore()
         sys.stderr.write("pcemu: %s\n" % e)
         status = EXIT_TIMEOUT
+    except OSError as e:
+        # a trace or console that cannot be written, a host I/O error
+        if console is not None:
+            console.restore()
+        sys.stderr.write("pcemu: %s\n" % _os_error_text(e))
+        status = EXIT_INPUT
     except KeyboardInterrupt:
         status = 130
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else EXIT_INPUT
     finally:
+        signals.exiting = True  # from here on a signal cannot cut the flush short
         if console is not None:
             console.restore()
         if machine is not None:
-            machine.flush()
+            try:
+                machine.flush()
+            except OSError as e:
+                sys.stderr.write("pcemu: %s\n" % _os_error_text(e))
+                if status == EXIT_OK:
+                    status = EXIT_INPUT
             if args.stats:
                 sys.stderr.write(machine.format_stats() + "\n")
             machine.close()
-        signal.signal(signal.SIGTERM, previous_term)
+    if signals.status is not None:
+        status = signals.status
     return status
+
+
+def _os_error_text(e):
+    text = e.strerror or str(e)
+    return "%s: %s" % (e.filename, text) if e.filename else text
 
 
 def _run_front_end(machine, display, console, args):

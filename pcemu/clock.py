@@ -82,6 +82,10 @@ class Clock:
             heapq.heappop(timers)
         return timers[0].deadline if timers else None
 
+    def armed(self):
+        """(deadline, callback) of every live timer, earliest first."""
+        return sorted((t.deadline, t.seq, t.callback) for t in self._timers if not t.cancelled)
+
     def run_due(self):
         """Fire every timer whose deadline has passed; returns how many fired."""
         fired = 0

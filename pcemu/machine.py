@@ -20,11 +20,13 @@ would deliver them.
 
 import os
 import pathlib
+import stat
 import time
 
 from .bus import IoPorts, Memory
 from .clock import NS_PER_INSN, NS_PER_SEC, Clock
 from .cpu import CPU
+from .cpu.ops import PrefixLockup
 from .devices.ata import AtaChannel
 from .devices.kbc import Kbc8042
 from .devices.keymap import tap, text_to_scancodes
@@ -55,6 +57,19 @@ BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
 
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+
+# The IRQ lines host input can raise: a key through the 8042, a byte into COM1.
+HOST_INPUT_IRQS = {"keyboard": 1, "serial": 4}
+BIOS_SIZE = 0x10000
+DEBUG_LINE_SHOWN = 80  # characters of the BIOS's last debug line quoted in a fault message
+
+
+def printable(text, limit=DEBUG_LINE_SHOWN):
+    """``text`` safe to print on one line: control and non-ASCII characters as \\xNN, at most
+    ``limit`` characters of the original (guest bytes end up in our messages)."""
+    shown = "".join(ch if " " <= ch <= "~" and ch != "\\" else
+                    ("\\\\" if ch == "\\" else "\\x%02x" % (ord(ch) & 0xFF)) for ch in text[:limit])
+    return shown + ("..." if len(text) > limit else "")
 
 
 class GuestFault(Exception):
@@ -95,10 +110,15 @@ class Machine:
         self._trace_files = []
         self._insn_trace = None
         self.debug_sink = None  # callable(line) for the BIOS debug console (port E9h)
+        # Kinds of host input ("keyboard", "serial") that may still arrive: a halted guest
+        # that only such input could wake is waiting, not dead. The Python API can type at
+        # any time; a front end narrows this to what it can deliver.
+        self.host_inputs = set(HOST_INPUT_IRQS)
+        self.waiting_for_input = False
         try:
             self._attach_disks(disks, floppies, hdds, snapshot)
             self._build(clock, bios, rtc_epoch)
-        except Exception:
+        except BaseException:
             self.close()
             raise
 
@@ -118,12 +138,7 @@ class Machine:
         self.mem = Memory()
         self.io = IoPorts()
         bios_path = pathlib.Path(bios) if bios else BIOS_IMAGE
-        try:
-            rom = bios_path.read_bytes()
-        except OSError as e:
-            raise DiskError("cannot read BIOS image %s: %s" % (bios_path, e.strerror))
-        if len(rom) != 0x10000:
-            raise DiskError("BIOS image %s is %d bytes, expected 65536" % (bios_path, len(rom)))
+        rom = read_bios_image(bios_path)
         self.mem.load_rom(BIOS_BASE, rom)
 
         self.cpu = CPU(self.mem, self.io, model=self.cpu_model)
@@ -149,6 +164,9 @@ class Machine:
                                       name="ATA primary (hard disks)")
         self.ata_secondary = AtaChannel(self.io, base=0x170, ctrl=0x376, irq=irq(15), drives=fdds,
                                         name="ATA secondary (floppy images)")
+        # Which IRQ line each device's clock timers can raise (for a halted CPU: can it wake?).
+        self._timer_irq = {self.pit: 0, self.kbc: 1, self.uart: 4, self.rtc: 8,
+                           self.ata_primary: 14, self.ata_secondary: 15, self.vga: None}
         self._fill_cmos()
         self.cpu.reset()
 
@@ -196,18 +214,24 @@ class Machine:
         if self.reset_requested:
             self._do_reset()
         executed = 0
+        self.waiting_for_input = False
         if_set = cpu.get_flags() & 0x200
         if cpu.halted and not (cpu.nmi_latched or (cpu.intr and if_set)):
             if not if_set:
                 self._fault_halted()
-            deadline = clock.next_deadline()
-            if deadline is not None:
-                if clock.virtual:
-                    clock.skip_to(deadline)
-                else:
-                    delay = (deadline - clock.now()) / NS_PER_SEC
-                    if delay > 0:
-                        self._idle_wait(min(delay, 0.05))
+            deadline = self._wake_deadline()
+            if deadline is None:
+                if not self._input_could_wake():
+                    self._fault_halted()
+                # Only host input can wake the guest: nothing to run, no time to skip.
+                self.waiting_for_input = True
+                self._idle_wait(0.05)
+            elif clock.virtual:
+                clock.skip_to(deadline)
+            else:
+                delay = (deadline - clock.now()) / NS_PER_SEC
+                if delay > 0:
+                    self._idle_wait(min(delay, 0.05))
         else:
             budget = max_insns
             if clock.virtual:
@@ -216,10 +240,13 @@ class Machine:
                     until = (deadline - clock.now()) // NS_PER_INSN + 1
                     if until < budget:
                         budget = max(1, until)
-            if self._insn_trace is None:
-                executed = cpu.run(budget)
-            else:
-                executed = cpu.run_traced(budget, self._insn_trace)
+            try:
+                if self._insn_trace is None:
+                    executed = cpu.run(budget)
+                else:
+                    executed = cpu.run_traced(budget, self._insn_trace)
+            except PrefixLockup as e:
+                raise GuestFault("%s, at %04X:%04X" % (e, cpu.sregs[1], cpu.ip), cpu.dump())
         clock.run_due()
         if self.reset_requested:
             self._do_reset()
@@ -230,23 +257,60 @@ class Machine:
         with their own input (stdin, a window) override this to wait on it too."""
         time.sleep(seconds)
 
+    def _wake_deadline(self):
+        """When the next clock timer that could wake the halted CPU is due, or None.
+        A timer whose device's IRQ line is masked (or blocked by a level in service)
+        still runs when due, but cannot end the halt."""
+        pic = self.pic
+        timer_irq = self._timer_irq
+        for deadline, _, callback in self.clock.armed():
+            owner = getattr(callback, "__self__", None)
+            if owner not in timer_irq:
+                return deadline  # not a device we know: assume it can wake the CPU
+            line = timer_irq[owner]
+            if line is not None and pic.could_interrupt(line):
+                return deadline
+        return None
+
+    def _input_could_wake(self):
+        """Could host input, queued or still to come, end the halt?"""
+        pic = self.pic
+        if pic.could_interrupt(HOST_INPUT_IRQS["keyboard"]) and (
+                "keyboard" in self.host_inputs or self._typed or self.kbc.pending_input()):
+            return True
+        return pic.could_interrupt(HOST_INPUT_IRQS["serial"]) and bool(
+            "serial" in self.host_inputs or self._serial_in or self.uart.rx_pending())
+
     def _fault_halted(self):
         last = self.sysports.last_debug_line()
-        msg = "guest halted with interrupts disabled at %04X:%04X" % (self.cpu.sregs[1], self.cpu.ip)
+        where = "%04X:%04X" % (self.cpu.sregs[1], self.cpu.ip)
+        if self.cpu.get_flags() & 0x200:
+            msg = ("guest halted at %s with interrupts enabled, but nothing can interrupt it "
+                   "(its IRQ lines masked or blocked, no timer, no input)" % where)
+        else:
+            msg = "guest halted with interrupts disabled at %s" % where
         if last:
-            msg += " (BIOS: %s)" % last
+            msg += " (BIOS: %s)" % printable(last)
         raise GuestFault(msg, self.cpu.dump())
 
     def run(self, insns=None, seconds=None):
-        """Run for ``insns`` guest instructions or ``seconds`` of emulated time (whichever given)."""
+        """Run for ``insns`` guest instructions or ``seconds`` of emulated time (whichever given).
+
+        Returns early when the guest halts waiting for host input (``waiting_for_input``:
+        a key or serial byte is all that can wake it); raises GuestFault when nothing
+        at all can wake it."""
         if insns is not None:
             target = self.cpu.icount + insns
             while self.cpu.icount < target:
                 self.step_quantum(min(QUANTUM_INSNS, target - self.cpu.icount))
+                if self.waiting_for_input:
+                    return
         elif seconds is not None:
             end = self.clock.now() + int(seconds * NS_PER_SEC)
             while self.clock.now() < end:
                 self.step_quantum()
+                if self.waiting_for_input:
+                    return
         else:
             raise ValueError("run() needs insns= or seconds=")
 
@@ -350,17 +414,38 @@ class Machine:
         return bytes(data) if data is not None else b""
 
     # ------------------------------------------------------------------ debugging
-    def trace_ports(self, path):
-        """Log every port access (with the device that owns the port) to ``path``."""
-        out = open(path, "w")
+    def _trace_failed(self, out, error, path):
+        """A trace write failed: stop tracing into it, drop what is buffered, report it once."""
+        self._trace_files.remove(out)
+        try:
+            out.close()
+        except OSError:
+            pass
+        raise OSError(error.errno, error.strerror, "trace file %s" % path)
+
+    def _open_trace(self, path):
+        try:
+            out = open(path, "w")
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, "trace file %s" % path)
         self._trace_files.append(out)
+        return out
+
+    def trace_ports(self, path):
+        """Log every port access (with the device that owns the port) to ``path``.
+        A trace that cannot be written raises OSError naming the file."""
+        out = self._open_trace(path)
         io = self.io
         cpu = self.cpu
 
         def trace(kind, port, value):
             width = 4 if kind.endswith("16") else 2
-            out.write("%10d %04X:%04X %-5s %04X %0*X  %s\n" % (
-                cpu.icount, cpu.sregs[1], cpu.ip, kind, port, width, value, io.name_of(port) or "unclaimed"))
+            try:
+                out.write("%10d %04X:%04X %-5s %04X %0*X  %s\n" % (
+                    cpu.icount, cpu.sregs[1], cpu.ip, kind, port, width, value, io.name_of(port) or "unclaimed"))
+            except OSError as e:
+                io.trace = None
+                self._trace_failed(out, e, path)
 
         io.trace = trace
 
@@ -368,8 +453,7 @@ class Machine:
         """Write every executed instruction, disassembled, with registers, to ``path``."""
         from .cpu.disasm import disassemble_at, format_trace_line
 
-        out = open(path, "w")
-        self._trace_files.append(out)
+        out = self._open_trace(path)
         mem = self.mem
         model = self.cpu_model
 
@@ -378,11 +462,16 @@ class Machine:
             length, text = disassemble_at(mem.read8, cs, ip, model)
             code = bytes(mem.read8((cs << 4) + ((ip + i) & 0xFFFF)) for i in range(length))
             r = cpu.regs
-            out.write("%s  AX=%04X BX=%04X CX=%04X DX=%04X SP=%04X BP=%04X SI=%04X DI=%04X "
+            try:
+                write("%s  AX=%04X BX=%04X CX=%04X DX=%04X SP=%04X BP=%04X SI=%04X DI=%04X "
                       "DS=%04X ES=%04X SS=%04X F=%04X\n" % (
                           format_trace_line(cs, ip, code, text), r[0], r[3], r[1], r[2], r[4], r[5], r[6],
                           r[7], cpu.sregs[3], cpu.sregs[0], cpu.sregs[2], cpu.get_flags()))
+            except OSError as e:
+                self._insn_trace = None
+                self._trace_failed(out, e, path)
 
+        write = out.write
         self._insn_trace = trace
 
     # ------------------------------------------------------------------ stats
@@ -421,15 +510,26 @@ class Machine:
 
     # ------------------------------------------------------------------ shutdown
     def flush(self):
+        """Disk writes onto the image files (errors ignored: see DiskImage), then the
+        trace files; OSError naming the trace file if one cannot be written."""
         for img in self.disk_images:
             try:
                 img.flush()
             except OSError:
                 pass
+        for out in self._trace_files:
+            if not out.closed:
+                try:
+                    out.flush()
+                except OSError as e:
+                    raise OSError(e.errno, e.strerror, "trace file %s" % out.name)
 
     def close(self):
         for out in self._trace_files:
-            out.close()
+            try:
+                out.close()
+            except OSError:
+                pass  # already reported by flush(), or the run is ending on another error
         self._trace_files = []
         for img in self.disk_images:
             try:
@@ -443,3 +543,24 @@ class Machine:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def read_bios_image(path):
+    """The 64 KiB ROM image at ``path``; DiskError unless it is a regular file of that size
+    (so a device or FIFO given by mistake is never read until memory runs out, or for ever)."""
+    try:
+        st = os.stat(str(path))
+    except OSError as e:
+        raise DiskError("cannot read BIOS image %s: %s" % (path, e.strerror))
+    if not stat.S_ISREG(st.st_mode):
+        raise DiskError("BIOS image %s is not a regular file" % (path,))
+    if st.st_size != BIOS_SIZE:
+        raise DiskError("BIOS image %s is %d bytes, expected %d" % (path, st.st_size, BIOS_SIZE))
+    try:
+        with open(str(path), "rb") as f:
+            rom = f.read(BIOS_SIZE + 1)
+    except OSError as e:
+        raise DiskError("cannot read BIOS image %s: %s" % (path, e.strerror))
+    if len(rom) != BIOS_SIZE:
+        raise DiskError("BIOS image %s changed size while being read" % (path,))
+    return rom

@@ -60,6 +60,9 @@ class CPU:
         self.ea_seg = 0
         self.ea_off = 0
         self.csb = 0  # CS << 4 for the instruction being executed
+        # an unfinished prefixed string instruction: its last prefix, and its icount
+        self.resume_prefix_ip = 0
+        self.resume_prefix_icount = -1
         # boundary conditions
         self.intr = False
         self.nmi_latched = False

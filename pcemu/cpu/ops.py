@@ -351,6 +351,9 @@ def rm_write16(cpu, m, v):
 # --- interrupts ---------------------------------------------------------------
 def interrupt(cpu, vector, return_ip):
     """Enter interrupt ``vector``: push FLAGS, CS, IP; clear IF and TF."""
+    if (cpu.resume_prefix_icount == cpu.icount and return_ip == cpu.insn_ip
+            and not cpu.is186):
+        return_ip = cpu.resume_prefix_ip  # see _prefixed: the 8086 keeps the last prefix only
     flags = compute_flags(cpu)
     cpu.lf_kind = K_NONE
     push(cpu, flags | FLAGS_FIXED)
@@ -546,28 +549,82 @@ def _make_pop_sreg(s):
     return h
 
 
+# --- prefixes ------------------------------------------------------------------
+# A prefix handler consumes the whole run of prefixes in a loop (a guest may put
+# thousands in a row) and then runs the instruction they belong to: the chip
+# takes no interrupt inside the run, so it is one instruction. The last segment
+# override and the last REP form win.
+#
+# The 8086 remembers only the last prefix for an interrupted string
+# instruction: the return address it pushes is that prefix's, so
+# `ES: REP MOVSB` interrupted mid-string resumes as `REP MOVSB`. While a string
+# instruction is unfinished (IP back at its first prefix, so it resumes whole
+# when no interrupt comes), the CPU notes where its last prefix is and for which
+# instruction (icount); interrupt() pushes that address instead on the 8086.
+#
+# A run of prefixes that fills the whole code segment never reaches an
+# instruction and no interrupt can end it: PrefixLockup, a dead guest.
+
+PREFIX_OVERRIDE = {0x26: ES, 0x2E: CS, 0x36: SS, 0x3E: DS}
+PREFIX_REP = {0xF3: 1, 0xF2: 2}
+STRING_OPCODES = frozenset([0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7,
+                            0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF])
+PREFIX_RUN_LIMIT = 0x10000  # a longer run has wrapped through the whole segment
+
+
+class PrefixLockup(Exception):
+    """The CPU is caught in a run of prefixes covering its whole code segment."""
+
+
+def _prefixed(cpu, op):
+    """Run the prefix ``op`` (already fetched), the prefixes after it and their instruction."""
+    override = PREFIX_OVERRIDE
+    rep_of = PREFIX_REP
+    is_prefix = PREFIX_FLAGS_80186 if cpu.is186 else PREFIX_FLAGS_8086
+    count = 1
+    while True:
+        last_prefix_ip = (cpu.ip - 1) & 0xFFFF
+        s = override.get(op, -1)
+        if s >= 0:
+            cpu.ovr = s
+        else:
+            cpu.rep = rep_of.get(op, cpu.rep)  # LOCK changes nothing here
+        op = fetch8(cpu)
+        if not is_prefix[op]:
+            break
+        count += 1
+        if count > PREFIX_RUN_LIMIT:
+            cpu.ovr = -1
+            cpu.rep = 0
+            cpu.ip = cpu.insn_ip
+            raise PrefixLockup("endless run of prefixes: the whole code segment %04X is prefix bytes"
+                               % cpu.sregs[1])
+    cpu.table[op](cpu)
+    if cpu.rep and cpu.ip == cpu.insn_ip and op in STRING_OPCODES:
+        cpu.resume_prefix_ip = last_prefix_ip
+        cpu.resume_prefix_icount = cpu.icount
+    cpu.ovr = -1
+    cpu.rep = 0
+
+
 def _make_prefix_seg(s):
+    byte = {ES: 0x26, CS: 0x2E, SS: 0x36, DS: 0x3E}[s]
+
     def h(cpu):
-        cpu.ovr = s
-        cpu.table[fetch8(cpu)](cpu)
-        cpu.ovr = -1
+        _prefixed(cpu, byte)
     return h
 
 
 def op_rep_f3(cpu):
-    cpu.rep = 1
-    cpu.table[fetch8(cpu)](cpu)
-    cpu.rep = 0
+    _prefixed(cpu, 0xF3)
 
 
 def op_rep_f2(cpu):
-    cpu.rep = 2
-    cpu.table[fetch8(cpu)](cpu)
-    cpu.rep = 0
+    _prefixed(cpu, 0xF2)
 
 
 def op_lock(cpu):
-    cpu.table[fetch8(cpu)](cpu)
+    _prefixed(cpu, 0xF0)
 
 
 # --- BCD -----------------------------------------------------------------------
@@ -2265,3 +2322,7 @@ def _build_80186(base):
 
 TABLE_8086 = tuple(_build_8086())
 TABLE_80186 = tuple(_build_80186(TABLE_8086))
+
+_PREFIX_HANDLERS = frozenset([op_rep_f2, op_rep_f3, op_lock] + [TABLE_8086[b] for b in PREFIX_OVERRIDE])
+PREFIX_FLAGS_8086 = tuple(h in _PREFIX_HANDLERS for h in TABLE_8086)
+PREFIX_FLAGS_80186 = tuple(h in _PREFIX_HANDLERS for h in TABLE_80186)

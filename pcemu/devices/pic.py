@@ -258,6 +258,30 @@ class PicPair:
             self.int_output = out
             self.cpu_intr(out)
 
+    def could_interrupt(self, n):
+        """Would a request on IRQ ``n`` reach the CPU now? Not when it is masked, or
+        when a level of the same or higher priority is in service (only an EOI from
+        the CPU clears that). The machine asks this of a halted CPU."""
+        if n == CASCADE_IR:
+            n = 9
+        master = self.master
+        if n < 8:
+            chip, ir = master, n
+        else:
+            chip, ir = self.slave, n - 8
+        if not self._would_present(chip, ir):
+            return False
+        return chip is master or self._would_present(master, CASCADE_IR)
+
+    @staticmethod
+    def _would_present(chip, ir):
+        saved = chip.irr
+        chip.irr = saved | (1 << ir)
+        try:
+            return chip.pending() == ir
+        finally:
+            chip.irr = saved
+
     # -- CPU side ---------------------------------------------------------------------
     def acknowledge(self):
         """The two INTA pulses: returns the vector and updates IRR/ISR."""

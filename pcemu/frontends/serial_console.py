@@ -38,6 +38,7 @@ class StdioConsole:
         self.out_fd = sys.stdout.fileno() if stdout_fd is None else stdout_fd
         self.eof = False
         self.quit = False
+        self.error = None  # the OSError that made stdout unusable
         self._saved_tty = None
         self.interactive = os.isatty(self.in_fd)
         if self.interactive:
@@ -71,10 +72,12 @@ class StdioConsole:
                 if e.errno == errno.EAGAIN:
                     select.select([], [self.out_fd], [], 1.0)
                     continue
-                if e.errno == errno.EPIPE:
-                    self.quit = True
-                    return
-                raise
+                # A console that cannot be written ends the run: quietly when the
+                # reader went away (EPIPE), with the error otherwise (a full disk...).
+                self.quit = True
+                if e.errno != errno.EPIPE:
+                    self.error = e
+                return
             view = view[n:]
 
     # -- host input ------------------------------------------------------------------
@@ -90,7 +93,10 @@ class StdioConsole:
             ready = []
         if not ready:
             return b""
-        data = os.read(self.in_fd, 4096)
+        try:
+            data = os.read(self.in_fd, 4096)
+        except OSError:
+            data = b""  # a terminal hung up, a closed descriptor: no more input
         if not data:
             self.eof = True
             return b""
@@ -135,8 +141,11 @@ def run_headless(machine, console, timeout=None):
             machine.send_serial(bytes(held))
             held.clear()
         if console.quit:
+            if console.error is not None:
+                raise OSError(console.error.errno, console.error.strerror, "standard output")
             return EXIT_OK
         if console.eof and (settle is None or settle.done):
+            machine.host_inputs.discard("serial")  # no more bytes can come
             # Done when the guest has taken all input and waits, for a moment of guest time.
             if machine.is_idle():
                 if idle_since is None:
