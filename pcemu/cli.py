@@ -112,7 +112,10 @@ class _Signals:
         self.status = None
         self.previous = {}
         for signum in (signal.SIGINT, signal.SIGTERM):
-            self.previous[signum] = signal.signal(signum, self._on_signal)
+            try:
+                self.previous[signum] = signal.signal(signum, self._on_signal)
+            except ValueError:  # main() called outside the main thread: leave signals alone
+                break
 
     def _on_signal(self, signum, frame):
         if self.status is None:
