@@ -19,6 +19,8 @@ import os
 import signal
 import sys
 
+from . import __version__
+
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
@@ -60,6 +62,7 @@ def build_parser():
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--version", action="version", version="pcemu %s" % __version__)
     return p
 
 
@@ -163,7 +166,7 @@ def _run_front_end(machine, display, console, args):
         try:
             from .frontends.window import run_window
         except ImportError as e:
-            raise UsageProblem("the window needs pygame (%s): install pcemu[display], or use "
+            raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
                                "--display=curses or --display=none --serial=stdio" % e)
         return run_window(machine, scale=args.scale, timeout=args.timeout)
     if display == "curses":

@@ -36,8 +36,10 @@ from .devices.uart import BufferSerial, Uart16550
 from .devices.vga import VgaText
 from .disk import DiskError, DiskImage
 from .irq import IrqLine
+from .resources import BIOS_IMAGE_NAME, data_file
 
-BIOS_IMAGE = pathlib.Path(__file__).resolve().parent.parent / "bios" / "pcemu-bios.bin"
+# The BIOS ROM built from bios/ by bios/build.sh, shipped inside the package.
+BIOS_IMAGE = data_file(BIOS_IMAGE_NAME)
 BIOS_BASE = 0xF0000
 
 # CMOS byte 50h is pcemu's own configuration byte, read by our BIOS at POST.

@@ -8,8 +8,9 @@ import subprocess
 
 import pytest
 
-BIOS_DIR = pathlib.Path(__file__).resolve().parents[2] / "bios"
-IMAGE = BIOS_DIR / "pcemu-bios.bin"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIOS_DIR = ROOT / "bios"
+IMAGE = ROOT / "pcemu" / "data" / "pcemu-bios.bin"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_committed_image_matches_fresh_build(tmp_path, rom):
     out = tmp_path / "bios.bin"
     subprocess.run(["sh", str(BIOS_DIR / "build.sh"), str(out)], check=True)
     fresh = out.read_bytes()
-    assert fresh == rom, "bios/pcemu-bios.bin is stale: run bios/build.sh and commit it"
+    assert fresh == rom, "pcemu/data/pcemu-bios.bin is stale: run bios/build.sh and commit it"
 
 
 def test_build_rejects_non_8086_instructions(tmp_path):
