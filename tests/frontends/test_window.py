@@ -1,7 +1,9 @@
 """The pygame window, headless (SDL's dummy video driver): pixels, redraw economy, keys, host keys."""
 import pytest
 
-pygame = pytest.importorskip("pygame")
+from conftest import require_module
+
+pygame = require_module("pygame")
 
 from frontend_fakes import FakeMachine, FakeTextScreen  # noqa: E402
 
