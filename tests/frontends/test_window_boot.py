@@ -79,7 +79,7 @@ def test_dir_typed_through_the_window(tmp_path, writable_image):
         win.render()
         ARTIFACTS.mkdir(exist_ok=True)
         win.screenshot(str(ARTIFACTS / "window-freedos-dir.png"))
-        assert check_surface_matches_vga(win.surface, machine.vga.text_screen(), 1) == 0
+        assert check_surface_matches_vga(win.surface, machine.text_screen(), 1) == 0
         win.close()
     finally:
         machine.close()
