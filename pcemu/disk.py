@@ -224,8 +224,8 @@ class DiskImage:
             for i in range(count):
                 self._overlay[lba + i] = bytes(data[i * SECTOR_SIZE:(i + 1) * SECTOR_SIZE])
         else:
+            self._dirty = True  # first: a signal right after the write must still see it synced
             os.pwrite(self._fd, data, lba * SECTOR_SIZE)
-            self._dirty = True
         self.sectors_written += count
 
     def flush(self):

@@ -15,11 +15,11 @@ import contextlib
 import io
 import os
 import random
-import shutil
 import subprocess
 
 import pytest
 
+from conftest import require_tool
 from pcemu import img
 from pcemu.machine import GuestFault, Machine
 
@@ -59,7 +59,7 @@ def hostile_sector(rng):
 def test_random_boot_sectors(tmp_path, cpu):
     rng = random.Random("%s-%s" % (SEED, cpu))
     outcomes = {"ran": 0, "waiting": 0, "fault": 0}
-    for case in range(int(12 * SCALE)):
+    for case in range(int(10 * SCALE)):
         sector = hostile_sector(rng)
         path = tmp_path / ("case%d.img" % case)
         path.write_bytes(sector + bytes(368640 - 512))
@@ -74,15 +74,11 @@ def test_random_boot_sectors(tmp_path, cpu):
         except Exception as e:
             raise AssertionError("case %d (%s): %s: %s\nboot sector: %s"
                                  % (case, cpu, type(e).__name__, e, sector.hex()))
-    assert sum(outcomes.values()) == int(12 * SCALE), outcomes
+    assert sum(outcomes.values()) == int(10 * SCALE), outcomes
 
 
 # --- pcemu-img on damaged volumes ---------------------------------------------------
 
-def need(*commands):
-    for command in commands:
-        if shutil.which(command) is None:
-            pytest.fail("referee command %s is not installed (tools/setup.sh --test installs it)" % command)
 
 
 def run(*args):
@@ -169,12 +165,12 @@ def call_img(argv):
 @pytest.mark.parametrize("kind, mkfs_args", [("fat12", ["-s", "1", "1440"]),
                                              ("fat16", ["-F", "16", "-s", "2", "16384"])])
 def test_random_img_operations_on_damaged_volumes(tmp_path, kind, mkfs_args):
-    need("mkfs.fat", "fsck.fat", "mcopy", "mmd", "mtype")
+    require_tool("mkfs.fat", "fsck.fat", "mcopy", "mmd", "mtype")
     rng = random.Random("%s-%s" % (SEED, kind))
     base = make_base(tmp_path, kind + ".img", mkfs_args, rng).read_bytes()
     image = tmp_path / "work.img"
     seen = {"clean": 0, "damaged": 0}
-    for case in range(int(25 * SCALE)):
+    for case in range(int(20 * SCALE)):
         image.write_bytes(base if rng.random() < 0.25 else damage(rng, base))
         clean = fsck_clean(image)
         seen["clean" if clean else "damaged"] += 1
