@@ -576,22 +576,17 @@ class PrefixLockup(Exception):
     """The CPU is caught in a run of prefixes covering its whole code segment."""
 
 
-def _prefixed(cpu, op):
-    """Run the prefix ``op`` (already fetched), the prefixes after it and their instruction."""
-    override = PREFIX_OVERRIDE
-    rep_of = PREFIX_REP
+def _prefix_run(cpu, op):
+    """Prefix ``op`` follows the first one: consume the rest of the run; returns the opcode.
+    Kept out of the handlers so a single prefix (the common case) runs no loop."""
     is_prefix = PREFIX_FLAGS_80186 if cpu.is186 else PREFIX_FLAGS_8086
     count = 1
-    while True:
-        last_prefix_ip = (cpu.ip - 1) & 0xFFFF
-        s = override.get(op, -1)
+    while is_prefix[op]:
+        s = PREFIX_OVERRIDE.get(op, -1)
         if s >= 0:
             cpu.ovr = s
         else:
-            cpu.rep = rep_of.get(op, cpu.rep)  # LOCK changes nothing here
-        op = fetch8(cpu)
-        if not is_prefix[op]:
-            break
+            cpu.rep = PREFIX_REP.get(op, cpu.rep)  # LOCK changes nothing here
         count += 1
         if count > PREFIX_RUN_LIMIT:
             cpu.ovr = -1
@@ -599,32 +594,42 @@ def _prefixed(cpu, op):
             cpu.ip = cpu.insn_ip
             raise PrefixLockup("endless run of prefixes: the whole code segment %04X is prefix bytes"
                                % cpu.sregs[1])
-    cpu.table[op](cpu)
-    if cpu.rep and cpu.ip == cpu.insn_ip and op in STRING_OPCODES:
-        cpu.resume_prefix_ip = last_prefix_ip
+        op = fetch8(cpu)
+    return op
+
+
+def _note_unfinished(cpu, op, after_opcode):
+    if op in STRING_OPCODES:
+        cpu.resume_prefix_ip = (after_opcode - 2) & 0xFFFF  # the prefix just before the opcode
         cpu.resume_prefix_icount = cpu.icount
-    cpu.ovr = -1
-    cpu.rep = 0
 
 
-def _make_prefix_seg(s):
-    byte = {ES: 0x26, CS: 0x2E, SS: 0x36, DS: 0x3E}[s]
-
+def _make_prefix_handler(ovr, rep):
     def h(cpu):
-        _prefixed(cpu, byte)
+        if ovr >= 0:
+            cpu.ovr = ovr
+        if rep:
+            cpu.rep = rep
+        op = fetch8(cpu)
+        if (PREFIX_FLAGS_80186 if cpu.is186 else PREFIX_FLAGS_8086)[op]:
+            op = _prefix_run(cpu, op)
+        after_opcode = cpu.ip
+        cpu.table[op](cpu)
+        if cpu.rep:
+            if cpu.ip == cpu.insn_ip:
+                _note_unfinished(cpu, op, after_opcode)
+            cpu.rep = 0
+        cpu.ovr = -1
     return h
 
 
-def op_rep_f3(cpu):
-    _prefixed(cpu, 0xF3)
+def _make_prefix_seg(s):
+    return _make_prefix_handler(s, 0)
 
 
-def op_rep_f2(cpu):
-    _prefixed(cpu, 0xF2)
-
-
-def op_lock(cpu):
-    _prefixed(cpu, 0xF0)
+op_rep_f3 = _make_prefix_handler(-1, 1)
+op_rep_f2 = _make_prefix_handler(-1, 2)
+op_lock = _make_prefix_handler(-1, 0)
 
 
 # --- BCD -----------------------------------------------------------------------
