@@ -6,6 +6,11 @@ kind in ``Memory.kind``:
 * ``RAM``  - plain memory; the CPU reads and writes ``Memory.data`` directly.
 * ``ROM``  - readable from ``data``; writes are dropped.
 * ``MMIO`` - reads and writes go to the device registered for the page.
+* ``CODE`` - RAM holding code the CPU's translating tier has translated
+  (``pcemu.cpu.translate``). Reads are plain; writes leave the RAM fast path
+  and reach ``write8``, which stores the byte and asks ``code_written(addr)``
+  whether translated bytes changed. The tier turns the page back into RAM
+  when its last translation goes.
 
 The CPU's fast path is ``if kind[addr >> 12] == RAM: data[addr] = v``; only the
 other kinds go through ``write8``/``read8`` here, so devices cost plain RAM
@@ -27,6 +32,7 @@ PAGE_COUNT = MEM_SIZE >> PAGE_SHIFT
 RAM = 0
 ROM = 1
 MMIO = 2
+CODE = 3
 
 
 class Memory:
@@ -36,6 +42,7 @@ class Memory:
         self.data = bytearray(MEM_SIZE)
         self.kind = [RAM] * PAGE_COUNT
         self.devices = [None] * PAGE_COUNT
+        self.code_written = None  # set by the translating tier: callable(addr) -> bool
 
     # -- configuration -------------------------------------------------------
     def load_rom(self, address, image):
@@ -65,6 +72,7 @@ class Memory:
         return self.data[addr]
 
     def write8(self, addr, value):
+        """Store a byte; True when it overwrote translated code (see CODE)."""
         addr &= ADDR_MASK
         page = addr >> PAGE_SHIFT
         kind = self.kind[page]
@@ -72,6 +80,10 @@ class Memory:
             self.data[addr] = value & 0xFF
         elif kind == MMIO:
             self.devices[page].mem_write8(addr, value & 0xFF)
+        elif kind == CODE:
+            self.data[addr] = value & 0xFF
+            return self.code_written(addr)
+        return False
 
     def read16(self, addr):
         return self.read8(addr) | (self.read8(addr + 1) << 8)

@@ -60,6 +60,10 @@ def build_parser():
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--cpu-tier", choices=["interp", "auto"], default="interp",
+                   help="interp: interpret every instruction; auto: translate hot code into Python "
+                        "functions (same results, faster) (default interp)")
+    p.add_argument("--dump-blocks", metavar="DIR", help="write the source of every translated block to DIR")
     return p
 
 
@@ -121,7 +125,8 @@ def main(argv=None):
         serial, console = _serial_backend(args.serial)
         machine = Machine(disks=args.disk, floppies=args.floppy, hdds=args.hdd, cpu=args.cpu,
                           clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
-                          snapshot=args.snapshot, bios=args.bios)
+                          snapshot=args.snapshot, bios=args.bios, translate=args.cpu_tier,
+                          dump_blocks=args.dump_blocks)
         if args.debug_bios:
             machine.debug_sink = lambda line: sys.stderr.write("[bios] %s\n" % line)
         if args.trace_ports:

@@ -54,7 +54,9 @@ BDA_KBD_TAIL = 0x41C
 BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
 
-QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+QUANTUM_INSNS = 20000
+
+CPU_TIERS = ("interp", "auto")  # realtime mode: instructions between looks at the host clock
 
 
 class GuestFault(Exception):
@@ -74,13 +76,23 @@ class Machine:
     back end object with ``write(bytes)``; by default a BufferSerial whose
     bytes ``serial_output()`` returns. ``serial_console`` tells our BIOS to
     mirror the console to COM1 and take COM1 input as keystrokes.
+    ``translate`` picks the CPU tier: "interp" (or False) interprets every
+    instruction; "auto" (or True) translates hot code into Python functions
+    (``pcemu.cpu.translate``); both give the same results and instruction
+    counts. ``dump_blocks`` names a folder to write the translated source to.
     """
 
     def __init__(self, disks=(), floppies=(), hdds=(), cpu="80186", clock="virtual",
                  serial=None, serial_console=False, snapshot=False, bios=None,
-                 rtc_epoch=None):
+                 rtc_epoch=None, translate="interp", dump_blocks=None):
         if cpu not in ("8086", "80186"):
             raise ValueError("unknown CPU model %r (use 8086 or 80186)" % (cpu,))
+        if translate in (True, False):
+            translate = "auto" if translate else "interp"
+        if translate not in CPU_TIERS:
+            raise ValueError("unknown CPU tier %r (use interp or auto)" % (translate,))
+        self.cpu_tier = translate
+        self._dump_blocks = dump_blocks
         self.cpu_model = cpu
         self.serial_backend = serial if serial is not None else BufferSerial()
         self.serial_console = serial_console
@@ -127,6 +139,8 @@ class Machine:
         self.mem.load_rom(BIOS_BASE, rom)
 
         self.cpu = CPU(self.mem, self.io, model=self.cpu_model)
+        if self.cpu_tier == "auto":
+            self.cpu.enable_translation(dump_dir=self._dump_blocks)
         self.clock = Clock(clock_mode, insn_count=lambda: self.cpu.icount)
 
         self.pic = PicPair(self.io, cpu_intr=self.cpu.set_intr)
@@ -404,6 +418,8 @@ class Machine:
                       for name, img in drives],
             "serial_in": getattr(self.uart, "bytes_in", 0),
             "serial_out": getattr(self.uart, "bytes_out", 0),
+            "cpu_tier": self.cpu_tier,
+            "translator": self.cpu.translator.stats() if self.cpu.translator is not None else None,
         }
 
     def format_stats(self):
@@ -417,6 +433,14 @@ class Machine:
         for name, fname, rd, wr in s["disks"]:
             lines.append("disk %s        %s: %d sectors read, %d written" % (name, fname, rd, wr))
         lines.append("serial COM1   %d bytes in, %d bytes out" % (s["serial_in"], s["serial_out"]))
+        t = s["translator"]
+        if t is None:
+            lines.append("cpu tier      interp")
+        else:
+            share = 100.0 * t["translated_insns"] / s["instructions"] if s["instructions"] else 0.0
+            lines.append("cpu tier      auto: %d blocks translated, compile %.3f s, %.1f%% of instructions "
+                         "translated, %d invalidations" % (t["regions"], t["compile_seconds"], share,
+                                                           t["invalidations"]))
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ shutdown
