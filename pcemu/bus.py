@@ -7,10 +7,11 @@ kind in ``Memory.kind``:
 * ``ROM``  - readable from ``data``; writes are dropped.
 * ``MMIO`` - reads and writes go to the device registered for the page.
 * ``CODE`` - RAM holding code the CPU's translating tier has translated
-  (``pcemu.cpu.translate``). Reads are plain; writes leave the RAM fast path
-  and reach ``write8``, which stores the byte and asks ``code_written(addr)``
-  whether translated bytes changed. The tier turns the page back into RAM
-  when its last translation goes.
+  (``pcemu.cpu.translate``). Reads are plain. ``codemap`` counts, per byte,
+  the translations holding it: a write to a CODE page stores the byte and,
+  only if it changed a byte of translated code, calls ``code_written(addr)``,
+  which drops those translations. The tier turns the page back into RAM when its
+  last translation goes.
 
 The CPU's fast path is ``if kind[addr >> 12] == RAM: data[addr] = v``; only the
 other kinds go through ``write8``/``read8`` here, so devices cost plain RAM
@@ -42,6 +43,7 @@ class Memory:
         self.data = bytearray(MEM_SIZE)
         self.kind = [RAM] * PAGE_COUNT
         self.devices = [None] * PAGE_COUNT
+        self.codemap = None       # set by the translating tier: bytearray(MEM_SIZE)
         self.code_written = None  # set by the translating tier: callable(addr) -> bool
 
     # -- configuration -------------------------------------------------------
@@ -81,8 +83,11 @@ class Memory:
         elif kind == MMIO:
             self.devices[page].mem_write8(addr, value & 0xFF)
         elif kind == CODE:
-            self.data[addr] = value & 0xFF
-            return self.code_written(addr)
+            value &= 0xFF
+            changed = self.data[addr] != value
+            self.data[addr] = value
+            if changed and self.codemap[addr]:
+                return self.code_written(addr)
         return False
 
     def read16(self, addr):

@@ -52,11 +52,12 @@ Self-modifying code
   path of the interpreter and of translated code skips them, so every
   write there reaches ``Memory.write8``, which calls ``code_written``.
   A write inside a translated instruction invalidates exactly the regions
-  holding that byte; translated code that made such a write exits right
-  after the instruction. A page with no live regions goes back to RAM.
-  Data writes next to code are counted; after ``MISS_LIMIT`` of them the
-  page's regions are dropped (the page is RAM again) and code there needs
-  ``PENALTY`` times more entries before it is translated again.
+  holding that byte (``Memory.codemap`` counts the regions per byte);
+  translated code that made such a write exits right after the
+  instruction. Data writes next to code stay on the fast path: translated
+  code tests the byte's ``codemap`` entry inline, the interpreter's
+  ``write8`` does the same before calling the tier. A page with no live
+  regions goes back to RAM.
 """
 
 import linecache
@@ -67,12 +68,10 @@ from pcemu.bus import CODE, MMIO, RAM
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
 
-HOT_ENTRIES = 40        # entries at one CS:IP before it is translated
+HOT_ENTRIES = 200       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
-MAX_NODES = 160         # instructions per region
+MAX_NODES = 64         # instructions per region
 MAX_CALL_DEPTH = 4      # nested inlined near calls
-MISS_LIMIT = 256        # data writes into a code page before its regions are dropped
-PENALTY = 8             # factor on HOT_ENTRIES for a page whose regions were dropped
 
 R16 = ("ax", "cx", "dx", "bx", "sp", "bp", "si", "di")
 SEG_BASE = ("es_b", None, "ss_b", "ds_b")   # CS is a constant in a region
@@ -388,16 +387,17 @@ class Decoder(object):
         seg, o, a = mem
         v = "(%s)" % v
         self.node.writes_mem = True
-        self.emit("if kind[%s >> 12]:" % a,
-                  "    smc = _wr8(cpu, %s, %s, @IC@) or smc" % (a, v),
+        self.emit("if not kind[%s >> 12] or (kind[%s >> 12] == 3 and not codemap[%s]):" % (a, a, a),
+                  "    data[%s] = %s" % (a, v),
                   "else:",
-                  "    data[%s] = %s" % (a, v))
+                  "    smc = _wr8(cpu, %s, %s, @IC@) or smc" % (a, v))
 
     def wr16(self, mem, v):
         seg, o, a = mem
         v = "(%s)" % v
         self.node.writes_mem = True
-        self.emit("if %s != 0xFFFF and (%s & 0xFFF) != 0xFFF and not kind[%s >> 12]:" % (o, a, a),
+        self.emit("if %s != 0xFFFF and (%s & 0xFFF) != 0xFFF and (not kind[%s >> 12] or (kind[%s >> 12] == 3 "
+                  "and not codemap[%s] and not codemap[%s + 1])):" % (o, a, a, a, a, a),
                   "    data[%s] = %s & 0xFF" % (a, v),
                   "    data[%s + 1] = %s >> 8" % (a, v),
                   "else:",
@@ -1119,14 +1119,15 @@ class Translator(object):
         self.counts = {}
         self.queue = []
         self.page_regions = {}     # page -> set of regions
-        self.page_misses = {}
-        self.page_penalty = {}
         self.dump_dir = dump_dir if dump_dir is not None else os.environ.get("PCEMU_DUMP_BLOCKS") or None
         self.regions_translated = 0
         self.compile_seconds = 0.0
         self.translated_insns = 0
         self.invalidations = 0
         self.serial = 0
+        if self.mem.codemap is None:
+            self.mem.codemap = bytearray(len(self.mem.data))
+        self.codemap = self.mem.codemap
         self.mem.code_written = self.code_written
 
     # -- the tiered run loop ---------------------------------------------------------
@@ -1175,13 +1176,9 @@ class Translator(object):
         return cpu.icount - start
 
     def _hot(self, key, c):
-        page = ((((key >> 16) << 4) + (key & 0xFFFF)) & 0xFFFFF) >> 12
-        pen = self.page_penalty.get(page, 0)
-        if pen and c < HOT_ENTRIES * (PENALTY ** pen):
-            return
         if key not in self.queue:
             self.queue.append(key)
-        if len(self.queue) >= BATCH or c >= 4 * HOT_ENTRIES * (PENALTY ** pen):
+        if len(self.queue) >= BATCH or c >= 4 * HOT_ENTRIES:
             batch = self.queue
             self.queue = []
             for k in batch:
@@ -1374,6 +1371,7 @@ class Translator(object):
         w("    fk = cpu.lf_kind; fa = cpu.lf_a; fb = cpu.lf_b; fr = cpu.lf_res; fm = cpu.lf_mask; fl = cpu.flags")
         w("    data = cpu.data")
         w("    kind = cpu.kind")
+        w("    codemap = cpu.mem.codemap")
         w("    smc = False")
         w("    while True:")
         ind = " " * 12
@@ -1523,6 +1521,10 @@ class Translator(object):
     # -- the cache and invalidation -----------------------------------------------------------
     def _install(self, region):
         kind = self.mem.kind
+        codemap = self.codemap
+        for a in region.lins:
+            if codemap[a] < 255:
+                codemap[a] += 1
         for a in region.lins:
             region.pages.add(a >> 12)
         for p in region.pages:
@@ -1539,6 +1541,10 @@ class Translator(object):
             return
         region.live = False
         self.invalidations += 1
+        codemap = self.codemap
+        for a in region.lins:
+            if 0 < codemap[a] < 255:
+                codemap[a] -= 1
         owners = self.entry_region
         for key in region.entries:
             if owners.get(key) is region:
@@ -1552,7 +1558,6 @@ class Translator(object):
                 regions.discard(region)
                 if not regions:
                     del self.page_regions[p]
-                    self.page_misses.pop(p, None)
                     if kind[p] == CODE:
                         kind[p] = RAM
 
@@ -1567,15 +1572,6 @@ class Translator(object):
             for r in hit:
                 self.invalidate(r)
             return True
-        misses = self.page_misses.get(page, 0) + 1
-        if misses >= MISS_LIMIT:
-            # data lives next to code here: give the page back to the RAM fast path
-            self.page_penalty[page] = self.page_penalty.get(page, 0) + 1
-            for r in list(regions):
-                self.invalidate(r)
-            self.page_misses.pop(page, None)
-            return True
-        self.page_misses[page] = misses
         return False
 
     def force(self, cs, ip):
