@@ -168,20 +168,8 @@ def _shift(op, v, count, mask, is186, cf):
         n = count % bits
         r = ((v >> n) | (v << (bits - n))) & mask if n else v
         return r, (r >> (bits - 1)) | (F_OF if ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1 else 0)
-    if op == 2:
-        r = v
-        for _ in range(count % (bits + 1)):
-            out = r >> (bits - 1)
-            r = ((r << 1) | cf) & mask
-            cf = out
-        return r, cf | (F_OF if (r >> (bits - 1)) ^ cf else 0)
-    if op == 3:
-        r = v
-        for _ in range(count % (bits + 1)):
-            out = r & 1
-            r = (r >> 1) | (cf << (bits - 1))
-            cf = out
-        return r, cf | (F_OF if ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1 else 0)
+    if op == 2 or op == 3:
+        return _rotate_through_carry(op, v, count, mask, bits, cf)
     if op == 4:
         wide = v << count
         r = wide & mask
@@ -200,6 +188,22 @@ def _shift(op, v, count, mask, is186, cf):
     c = count if count < bits else bits
     r = (sv >> c) & mask
     return r, _szp(r, mask, (sv >> (c - 1)) & 1)
+
+
+def _rotate_through_carry(op, v, count, mask, bits, cf):
+    """RCL/RCR: the one shift with a loop, kept apart so PyPy inlines _shift."""
+    r = v
+    if op == 2:
+        for _ in range(count % (bits + 1)):
+            out = r >> (bits - 1)
+            r = ((r << 1) | cf) & mask
+            cf = out
+        return r, cf | (F_OF if (r >> (bits - 1)) ^ cf else 0)
+    for _ in range(count % (bits + 1)):
+        out = r & 1
+        r = (r >> 1) | (cf << (bits - 1))
+        cf = out
+    return r, cf | (F_OF if ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1 else 0)
 
 
 def _signed8(v):
@@ -339,7 +343,10 @@ class Decoder(object):
 
     # -- operands ------------------------------------------------------------------
     def t(self, name):
-        return "%s_%d" % (name, self.n)
+        """A temporary. Names are shared by all instructions (a small frame is a
+        fast frame under PyPy); only flag writers use a/b/r/c/h, so a writer's
+        operands stay intact until the next writer, for exits in its window."""
+        return "t_" + name
 
     def seg(self, default):
         s = self.ovr if self.ovr is not None else default
@@ -444,10 +451,13 @@ class Decoder(object):
             node.fcode = ["fk = %d" % k, "fa = %s" % a, "fb = %s" % b, "fr = %s" % r, "fm = %d" % mask]
 
     def incdec(self, k, a, r, mask):
+        """INC/DEC keep CF: ``t_cf`` holds it (see Translator._emit: it comes from
+        the previous writer's temporaries when that one is in the same basic block)."""
         node = self.node
         node.fclass = "partial"
+        node.incdec = True
         node.fkind = (k, a, "1", r, mask)
-        node.fcode = ["fl = (fl & ~1) | _cf(fk, fl, fr, fm)",
+        node.fcode = ["fl = (fl & ~1) | t_cf",
                       "fk = %d" % k, "fa = %s" % a, "fb = 1", "fr = %s" % r, "fm = %d" % mask]
 
     def eager(self, bits_name):
@@ -662,8 +672,8 @@ class Decoder(object):
             wide = op == 0x87
             reg = (m >> 3) & 7
             a_expr, write = self.rm(m, wide)
-            a = self.t("a")
-            b = self.t("b")
+            a = self.t("x")
+            b = self.t("y")
             self.emit("%s = %s" % (a, a_expr), "%s = %s" % (b, R16[reg] if wide else self.get8(reg)))
             write(b)
             if wide:
@@ -1094,6 +1104,53 @@ def _cond_dynamic(cc):
 
 
 # --- regions ------------------------------------------------------------------------
+def _loop_headers(nodes, entry_key):
+    """Targets of back edges in a depth-first walk from the entry."""
+    headers = set()
+    state = {entry_key: 1}          # 1 on the walk's stack, 2 done
+    stack = [(entry_key, iter(nodes[entry_key].succ))]
+    while stack:
+        key, it = stack[-1]
+        for s in it:
+            if nodes[s].ctl == "exit":
+                continue
+            st = state.get(s)
+            if st == 1:
+                headers.add(s)
+            elif st is None:
+                state[s] = 1
+                stack.append((s, iter(nodes[s].succ)))
+                break
+        else:
+            state[key] = 2
+            stack.pop()
+    return headers
+
+
+def _entry_first_topological(bbs, nodes, entry_key):
+    """Basic blocks ordered so that every edge except those into the entry goes forward."""
+    by_key = {bb[0].key: bb for bb in bbs}
+    done = set()
+    post = []
+    stack = [(entry_key, iter(by_key[entry_key][-1].succ))]
+    done.add(entry_key)
+    while stack:
+        key, it = stack[-1]
+        for s in it:
+            if s == entry_key or s in done or nodes[s].ctl == "exit":
+                continue
+            done.add(s)
+            stack.append((s, iter(by_key[s][-1].succ)))
+            break
+        else:
+            post.append(by_key[key])
+            stack.pop()
+    post.reverse()
+    # blocks only reachable through cut paths cannot exist (all come from the entry)
+    assert len(post) == len(bbs)
+    return post
+
+
 class Region(object):
     def __init__(self, cs, ip):
         self.cs = cs
@@ -1199,25 +1256,49 @@ class Translator(object):
         return region
 
     def _build(self, cs, ip0, max_nodes):
+        """Decode the region: one guest loop at most.
+
+        Other loops reached from the entry (targets of back edges in a
+        depth-first walk) become exits: each gets a region, and so a Python
+        loop, of its own when it is hot. Every cycle left then runs through
+        the entry.
+        """
         dec = Decoder(self.mem, cs, self.is186)
+        entry_key = (ip0, ())
+        stops = set()
+        for _ in range(8):
+            nodes = self._decode_region(dec, ip0, max_nodes, stops)
+            if nodes[entry_key].ctl == "exit":
+                return None
+            extra = _loop_headers(nodes, entry_key) - stops - {entry_key}
+            if not extra:
+                break
+            stops |= extra
+        else:
+            return None
+        return self._emit(cs, ip0, nodes)
+
+    @staticmethod
+    def _decode_region(dec, ip0, max_nodes, stops):
         nodes = {}
-        order = []
+        count = 0
         work = [(ip0, ())]
         while work:
-            ip, ctx = work.pop()
-            if (ip, ctx) in nodes:
+            key = work.pop()
+            if key in nodes:
                 continue
-            if len(order) >= max_nodes:
+            ip, ctx = key
+            if count >= max_nodes or key in stops:
                 node = Node(ip, ctx)
                 node.ctl = "exit"
             else:
-                node = dec.decode(ip, ctx, len(order))
-            nodes[(ip, ctx)] = node
-            order.append(node)
+                node = dec.decode(ip, ctx, count)
+                count += 1
+            nodes[key] = node
             if node.ctl == "exit":
                 continue
             succ = []
-            if node.ctl in ("op",):
+            if node.ctl == "op":
                 succ.append((node.next_ip, ctx))
             elif node.ctl in ("jcc", "loop"):
                 succ.append((node.next_ip, ctx))
@@ -1228,7 +1309,7 @@ class Translator(object):
                 if len(ctx) < MAX_CALL_DEPTH:
                     succ.append((node.target, ctx + (node.next_ip,)))
                 else:
-                    node.ctl = "jmp"   # a plain transfer; the RET will exit
+                    # not inlined deeper: its RET finds no static return address and exits
                     succ.append((node.target, ctx))
             elif node.ctl == "ret":
                 if node.ret_expect is not None:
@@ -1237,10 +1318,7 @@ class Translator(object):
             for s in reversed(succ):
                 if s not in nodes:
                     work.append(s)
-        entry = nodes[(ip0, ())]
-        if entry.ctl == "exit":
-            return None
-        return self._emit(cs, ip0, nodes)
+        return nodes
 
     def _emit(self, cs, ip0, nodes):
         # predecessors, to find basic block leaders
@@ -1290,7 +1368,7 @@ class Translator(object):
                     in_bb.add(nxt.key)
                     cur = nxt
                 bbs.append(bb)
-        bbs.sort(key=lambda bb: (bb[0].ip, bb[0].ctx))
+        bbs = _entry_first_topological(bbs, nodes, (ip0, ()))
         index = {bb[0].key: i for i, bb in enumerate(bbs)}
 
         def bb_succ(bb):
@@ -1308,7 +1386,17 @@ class Translator(object):
         # static flag sources (forward within each basic block)
         for bb in bbs:
             last_writer = None
-            for n in bb + []:
+            for n in bb:
+                if getattr(n, "incdec", False):
+                    # where CF comes from: the writer before it in this block, or the locals
+                    n.cf_code = None
+                    n.cf_dynamic = False
+                    if last_writer is None or (last_writer.fkind is None and not getattr(last_writer, "incdec", False)):
+                        n.cf_code = "t_cf = _cf(fk, fl, fr, fm)"
+                        n.cf_dynamic = True
+                    elif not getattr(last_writer, "incdec", False):
+                        n.cf_code = "t_cf = " + (_cond_static(1, last_writer.fkind) or "_cf(fk, fl, fr, fm)")
+                        n.cf_dynamic = _cond_static(1, last_writer.fkind) is None
                 if n.ctl == "jcc" or (n.ctl == "loop" and n.loop_kind < 2):
                     n.static_src = None
                     if last_writer is not None and last_writer.fkind is not None:
@@ -1335,7 +1423,10 @@ class Translator(object):
                         pend = True
                     if n.fclass is not None:
                         needed[n.key] = live
-                        reads = n.fclass == "main" or (n.fclass == "partial" and (live or pend))
+                        if getattr(n, "incdec", False):
+                            reads = n.cf_dynamic
+                        else:
+                            reads = n.fclass == "main" or (n.fclass == "partial" and (live or pend))
                         live = reads
                         pend = False
                     if n.freads and n.static_src is None:
@@ -1392,6 +1483,8 @@ class Translator(object):
             for j, n in enumerate(bb):
                 w(ind + "# %04X" % n.ip)
                 icv = "ic + %d" % (j + 1)
+                if getattr(n, "incdec", False) and n.cf_code:
+                    w(ind + n.cf_code)
                 for line in n.code:
                     w(ind + line.replace("@IC@", icv))
                 if n.ctl == "jcc" or n.ctl == "loop":
