@@ -68,7 +68,7 @@ from pcemu.bus import CODE, MMIO, RAM
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
 
-HOT_ENTRIES = 200       # entries at one CS:IP before it is translated
+HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
 MAX_NODES = 64         # instructions per region
 MAX_CALL_DEPTH = 4      # nested inlined near calls
