@@ -63,6 +63,7 @@ Self-modifying code
 import linecache
 import os
 import time
+import types
 
 from pcemu.bus import CODE, MMIO, RAM
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
@@ -139,13 +140,10 @@ def _flags(fk, fa, fb, fr, fm, fl):
 
 
 def _szp(res, mask, others):
-    """Arithmetic bits as ops.set_szp_eager sets them."""
-    f = others | PARITY[res & 0xFF]
-    if res & mask == 0:
-        f |= F_ZF
-    if res & ((mask >> 1) + 1):
-        f |= F_SF
-    return f
+    """Arithmetic bits as ops.set_szp_eager sets them. Branch-free: a data-dependent
+    branch would be a guard (and a bridge) in PyPy's trace."""
+    return (others | PARITY[res & 0xFF] | ((res & mask == 0) << 6)
+            | (((res & ((mask >> 1) + 1)) != 0) << 7))
 
 
 def _shift(op, v, count, mask, is186, cf):
@@ -163,24 +161,23 @@ def _shift(op, v, count, mask, is186, cf):
         n = count % bits
         r = ((v << n) | (v >> (bits - n))) & mask if n else v
         c = r & 1
-        return r, c | (F_OF if (r >> (bits - 1)) ^ c else 0)
+        return r, c | ((((r >> (bits - 1)) ^ c) & 1) << 11)
     if op == 1:
         n = count % bits
         r = ((v >> n) | (v << (bits - n))) & mask if n else v
-        return r, (r >> (bits - 1)) | (F_OF if ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1 else 0)
+        return r, (r >> (bits - 1)) | ((((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1) << 11)
     if op == 2 or op == 3:
         return _rotate_through_carry(op, v, count, mask, bits, cf)
     if op == 4:
         wide = v << count
         r = wide & mask
         c = (wide >> bits) & 1
-        o = F_OF if (r >> (bits - 1)) != c else 0
-        return r, _szp(r, mask, c | o | (r & F_AF))
+        return r, _szp(r, mask, c | ((((r >> (bits - 1)) ^ c) & 1) << 11) | (r & F_AF))
     if op == 5:
         r = v >> count
         if count <= bits:
             c = (v >> (count - 1)) & 1
-            o = F_OF if (v >> (count - 1)) >> (bits - 1) else 0
+            o = (((v >> (count - 1)) >> (bits - 1)) & 1) << 11
         else:
             c = o = 0
         return r, _szp(r, mask, c | o)
@@ -1586,9 +1583,13 @@ class Translator(object):
         w("    return ic - ic0")
         source = "\n".join(lines) + "\n"
         filename = "<pcemu block %04X:%04X #%d>" % (cs, ip0, self.serial)
-        namespace = dict(HELPERS)
-        exec(compile(source, filename, "exec"), namespace)
-        fn = namespace[region.name]
+        # A module of its own: under PyPy a module's globals are looked up at
+        # trace time (a plain dict's would be a hash lookup per helper call),
+        # and adding later blocks to other modules invalidates nothing here.
+        module = types.ModuleType("pcemu_block_%d" % self.serial)
+        module.__dict__.update(HELPERS)
+        exec(compile(source, filename, "exec"), module.__dict__)
+        fn = module.__dict__[region.name]
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         region.source = source
         region.filename = filename
