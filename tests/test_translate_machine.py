@@ -13,9 +13,18 @@ import subprocess
 import pytest
 
 from conftest import image_path
+from pcemu.cpu import translate
 from pcemu.machine import Machine
 
 PROMPT = "A:\\>"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def low_threshold():
+    """Short guest loops here: translate after 50 entries instead of the tier's default."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(translate, "HOT_ENTRIES", 50)
+        yield
 
 
 def nasm(tmp_path, name, source):

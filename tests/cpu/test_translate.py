@@ -16,6 +16,14 @@ from pcemu.cpu import CPU
 from pcemu.cpu import translate
 
 SEG = 0x1000
+
+
+@pytest.fixture(autouse=True, scope="module")
+def low_threshold():
+    """Short guest loops here: translate after 50 entries instead of the tier's default."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(translate, "HOT_ENTRIES", 50)
+        yield
 BASE = SEG << 4
 
 
