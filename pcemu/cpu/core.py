@@ -176,7 +176,9 @@ class CPU:
         """Turn on the translating tier: run() then runs hot code as compiled Python.
 
         step() and run_traced() (single-step, --trace, debuggers) always
-        interpret; so does run() while the trap flag is set.
+        interpret; so does run() while the trap flag is set. Anything that
+        must see every instruction (breakpoints, hooks) must run through
+        run_traced(): translated code runs whole loops per call.
         """
         if self.translator is None:
             from pcemu.cpu.translate import Translator

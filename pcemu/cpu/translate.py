@@ -8,17 +8,23 @@ whose guest loops are Python ``while`` loops of their own, and compiled
 with ``compile()``; PyPy then traces each region on its own.
 
 How a region looks
-  Decoding starts at a hot CS:IP and follows the code: both ways of a
-  conditional jump, JMP, direct near CALL (the callee is inlined, its RET
-  checks the popped address against the static return address) and RET.
-  Instructions this module does not translate (port I/O, INT, IRET, far
-  transfers, HLT, MOV SS/POP SS/STI/CLI/POPF, DIV, REP string
-  instructions, BCD...) end the region: control goes back to the
-  interpreter *before* them. Straight runs of instructions form basic
-  blocks; the function is ``while True:`` around ``if pc == k:`` blocks in
-  address order, so a forward jump falls through and a backward jump is a
-  ``continue``. Registers, segment bases and the lazy-flag state live in
-  Python locals and are stored back at every exit.
+  ``Translator.run`` (cpu.run() when the tier is on) interprets as before
+  but looks up CS:IP after every jump; a place entered HOT_ENTRIES times
+  is queued and BATCH queued places are translated together. Decoding
+  starts there and follows the code: both ways of a conditional jump, JMP,
+  direct near CALL (the callee is inlined, its RET checks the popped
+  address against the static return address) and RET. Instructions this
+  module does not translate (port I/O, INT, IRET, far transfers, HLT,
+  MOV SS/POP SS/STI/CLI/POPF, DIV, REP string instructions, BCD...) end
+  the region: control goes back to the interpreter *before* them. A region
+  holds at most one guest loop: other loop headers (targets of back edges)
+  become exits and get regions of their own, so each guest loop is a
+  Python ``while`` loop in a code object of its own. Straight runs form
+  basic blocks; the function is ``while True:`` around ``if pc == k:``
+  blocks in topological order from the entry, so every jump falls through
+  forwards except the loop's back edge, a ``continue``. Registers, segment
+  bases and the lazy-flag state live in Python locals and are stored back
+  at every exit. Every basic block start is an entry point.
 
 Exactness
   * ``cpu.icount`` is kept exact: each exit stores the count of the
@@ -32,7 +38,7 @@ Exactness
     instruction budget, and virtual-clock runs are identical to the
     interpreter's.
   * Interrupts: nothing inside translated code can raise an interrupt
-    request except an MMIO access, after which the code tests
+    request except an MMIO write, after which the code tests
     ``cpu.pending`` and exits. Timers fire between run() calls and port I/O
     is left to the interpreter. So an IRQ is taken at the very instruction
     boundary where the interpreter would take it: the bound is zero extra
