@@ -21,6 +21,7 @@ would deliver them.
 import os
 import pathlib
 import time
+from collections import namedtuple
 
 from .bus import IoPorts, Memory
 from .clock import NS_PER_INSN, NS_PER_SEC, Clock
@@ -33,9 +34,10 @@ from .devices.pit import Pit8254
 from .devices.rtc import Rtc146818
 from .devices.sysports import SystemPorts
 from .devices.uart import BufferSerial, Uart16550
-from .devices.vga import VgaText
+from .devices.vga import Vga
 from .disk import DiskError, DiskImage
 from .irq import IrqLine
+from .screenshot import picture, write_png
 
 BIOS_IMAGE = pathlib.Path(__file__).resolve().parent.parent / "bios" / "pcemu-bios.bin"
 BIOS_BASE = 0xF0000
@@ -54,7 +56,13 @@ BDA_KBD_TAIL = 0x41C
 BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
 
+BDA_VIDEO_MODE = 0x449
+
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+
+
+class VideoMode(namedtuple("VideoMode", "number graphics width height colours")):
+    """``width`` x ``height`` are pixels in graphics modes, columns x rows in text modes."""
 
 
 class GuestFault(Exception):
@@ -142,7 +150,7 @@ class Machine:
         self.rtc = Rtc146818(self.io, self.clock, irq8=irq(8), epoch=rtc_epoch)
         self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
                               clock=self.clock)
-        self.vga = VgaText(self.io, self.mem, clock=self.clock)
+        self.vga = Vga(self.io, self.mem, clock=self.clock)
         hdds = self.hdd_drives + [None] * (2 - len(self.hdd_drives))
         fdds = self.floppy_drives + [None] * (2 - len(self.floppy_drives))
         self.ata_primary = AtaChannel(self.io, base=0x1F0, ctrl=0x3F6, irq=irq(14), drives=hdds,
@@ -344,6 +352,24 @@ class Machine:
     def cursor(self):
         s = self.vga.text_screen()
         return s.cursor_row, s.cursor_col
+
+    def video_mode(self):
+        """The video mode on screen: a VideoMode with the BIOS mode number (BDA 40:49h, what
+        the guest last set through INT 10h), whether the VGA is in a graphics mode, and its
+        size (pixels, or text columns and rows) and colours, as the VGA's registers say."""
+        vga = self.vga
+        number = self.mem.data[BDA_VIDEO_MODE]
+        if vga.graphics:
+            frame = vga.graphics_frame()
+            return VideoMode(number, True, frame.width, frame.height // frame.yscale, frame.colours)
+        s = vga.text_screen()
+        return VideoMode(number, False, s.cols, s.rows, 2 if s.mono else 16)
+
+    def screenshot(self, path):
+        """Save what the display shows as a PNG (any mode; no pygame needed)."""
+        width, height, rows = picture(self.vga)
+        write_png(path, width, height, rows)
+        return width, height
 
     def serial_output(self):
         data = getattr(self.serial_backend, "data", None)

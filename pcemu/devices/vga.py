@@ -1,7 +1,20 @@
-"""IBM VGA, alphanumeric (text) modes only: mode 3 (80x25 colour) and mode 7 (monochrome).
+"""IBM VGA: the adapter's registers, its text screen, and its graphics modes.
 
-Text RAM is plain RAM at B8000h (colour) or B0000h (mono); the device never
-intercepts memory and reads ``mem.data`` when a front end asks for the screen.
+The card's parts live in three modules:
+
+* this one: the register files of the sequencer (3C4h/3C5h), graphics
+  controller (3CEh/3CFh), attribute controller (3C0h/3C1h), CRTC
+  (3B4h/3D4h) and DAC (3C6h-3C9h), the input status register, and the text
+  screen front ends read;
+* ``vga_memory``: the four planes behind the A0000h window, with the
+  graphics controller's write modes, read modes and latches;
+* ``vga_scanout``: the display pipeline for graphics modes (CRTC scan-out,
+  attribute palette, DAC) giving the picture.
+
+Text RAM is plain RAM at B8000h (colour) or B0000h (mono), and so are the
+CGA-compatible graphics modes 04h-06h at B8000h: the device never intercepts
+those pages and reads ``mem.data`` when a front end asks for the screen.
+Only A0000h-AFFFFh is memory-mapped (planar EGA/VGA modes and mode 13h).
 
 Registers (IBM VGA Technical Reference names):
 
@@ -19,7 +32,11 @@ Registers (IBM VGA Technical Reference names):
           data read at 3C1h. 00h-0Fh palette, 10h mode control (bit 3: blink
           vs bright backgrounds, bit 7: P5/P4 from colour select), 11h overscan,
           12h colour plane enable, 13h panning, 14h colour select.
-    3C4h/3C5h  Sequencer, 3CEh/3CFh graphics controller: stored.
+    3C4h/3C5h  Sequencer: 01h bit 3 halves the dot clock (320-pixel modes),
+          02h map mask, 04h bit 3 chain-4 (see vga_memory).
+    3CEh/3CFh  Graphics controller: 00h-08h steer the data path (vga_memory);
+          05h bit 5 CGA 2-bit pixels, bit 6 256 colours; 06h bit 0 graphics,
+          bits 2-3 memory map.
     3C6h  PEL mask; 3C7h DAC read index (read: DAC state), 3C8h DAC write
           index, 3C9h DAC data (R, G, B in turn, 6 bits each, auto-increment).
 
@@ -34,6 +51,9 @@ one, successive reads step through a fixed pattern that has both edges.
 """
 
 from pcemu.clock import NS_PER_SEC
+
+from .vga_memory import WINDOW_BASE, WINDOW_SIZE, VgaMemory
+from .vga_scanout import scan_out
 
 # Miscellaneous output
 MISC_IO_COLOUR = 0x01
@@ -51,6 +71,10 @@ CRTC_CURSOR_LOW = 0x0F
 CRTC_V_DISPLAY_END = 0x12
 CRTC_OFFSET = 0x13
 CURSOR_DISABLE = 0x20
+
+# Graphics controller
+GC_MISC = 0x06
+GC_GRAPHICS = 0x01
 
 # Attribute controller
 ATTR_PAS = 0x20  # palette address source: set = video on
@@ -119,10 +143,12 @@ class TextScreen:
             self.cols, self.rows, self.cursor_row, self.cursor_col, "" if self.cursor_visible else " hidden")
 
 
-class VgaText:
+class Vga:
     def __init__(self, io, mem, clock=None):
         self.mem = mem
         self.clock = clock
+        self.memory = VgaMemory(self)
+        mem.map_device(WINDOW_BASE, WINDOW_SIZE, self.memory)
         io.register(0x3B4, 2, self._crtc_read8, self._crtc_write8_mono, name="VGA CRTC (mono)")
         io.register(0x3BA, 1, self._status_read_mono, None, name="VGA input status (mono)")
         io.register(0x3C0, 16, self._read8, self._write8, name="VGA")
@@ -163,6 +189,20 @@ class VgaText:
     def change_count(self):
         """Grows whenever a register that affects the picture is written."""
         return self._changes
+
+    @property
+    def graphics(self):
+        """True in a graphics mode (graphics controller 06h bit 0), False in text."""
+        return bool(self.gc[GC_MISC] & GC_GRAPHICS)
+
+    def graphics_frame(self):
+        """The picture of a graphics mode (a vga_scanout.GraphicsFrame)."""
+        return scan_out(self)
+
+    def picture_changes(self):
+        """Grows with register writes and writes to the A0000h window (RAM at B8000h is
+        not watched: front ends compare its bytes)."""
+        return self._changes + self.memory.writes
 
     @property
     def colour(self):
@@ -410,4 +450,8 @@ class VgaText:
             "attr_flipflop": self.attr_flipflop, "seq": bytes(self.seq[:5]).hex(),
             "gc": bytes(self.gc[:9]).hex(), "pel_mask": self.pel_mask,
             "changes": self._changes, "register_writes": self.register_writes,
+            "graphics": self.graphics, "latch": self.memory.latch,
         }
+
+
+VgaText = Vga  # the name the text-only card had
