@@ -26,6 +26,8 @@ import select
 import sys
 import time
 
+from .graphics_notice import GraphicsNotice
+
 QUIT_KEY = 0x1D  # Ctrl+]
 SETTLE_NS = 2_500_000_000  # longer than FreeDOS's 2 s F5/F8 wait
 
@@ -122,12 +124,17 @@ def run_headless(machine, console, timeout=None):
 
         machine._idle_wait = idle_wait
     idle_since = None
+    notice = GraphicsNotice(machine)
     while True:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutExpired("timeout: stopped after %g seconds" % timeout)
         machine.step_quantum()
         if console is None:
             continue
+        message = notice.check()
+        if message:
+            sys.stderr.write("\r\n%s\r\n" % message)
+            sys.stderr.flush()
         data = console.poll(0.0)
         if data:
             take(data)

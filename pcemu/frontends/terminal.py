@@ -32,6 +32,7 @@ import sys
 import time
 
 from .font import cp437_to_unicode
+from .graphics_notice import GraphicsNotice
 from .keyboard import US_CHARS, USAGE, char_to_scancodes, press_and_release
 
 FRAME_RATE = 30
@@ -321,13 +322,21 @@ class Terminal:
         deadline = None if self.timeout is None else start + self.timeout
         self.next_frame = start
         machine._idle_wait = self._idle_wait
+        notice = GraphicsNotice(machine)
         try:
             while not self.quit:
                 now = time.monotonic()
                 if deadline is not None and now >= deadline:
                     raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
                 self.read_keys()
-                self.screen.draw(machine.vga.text_screen())
+                message = notice.check()
+                if message:
+                    self.stdscr.erase()
+                    self.stdscr.addstr(0, 0, message[:self.stdscr.getmaxyx()[1] - 1])
+                if notice.in_graphics:
+                    self.screen.invalidate()  # redrawn in full when the guest is back in text
+                else:
+                    self.screen.draw(machine.vga.text_screen())
                 self.stdscr.refresh()
                 self.next_frame += period
                 if self.next_frame < now:
