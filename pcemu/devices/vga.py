@@ -45,9 +45,14 @@ row pitch from CRTC 13h (so a BIOS changing width sets both, as on the real
 card), rows = displayed scan lines (12h, 07h) / character height (09h),
 falling back to 25 when those registers hold no sensible text layout.
 
-Retrace timing: with a clock, a 70 Hz frame of 449 lines (400 shown) at
-31.5 kHz, so polling loops see the bits change with emulated time; without
-one, successive reads step through a fixed pattern that has both edges.
+Retrace timing follows the CRTC as the monitor sees it: the line lasts
+horizontal total (CRTC 00h + 5) characters of 8 or 9 dots (sequencer 01h
+bit 0) at the dot clock the miscellaneous output selects (25.175 or 28.322
+MHz); the frame has vertical total (06h, 07h) + 2 lines, of which vertical
+display end (12h) + 1 are shown and retrace runs from 10h to 11h's low
+bits. So text modes and mode 13h run at 70 Hz (449 lines) and the 480-line
+modes at 60 Hz (525 lines), with emulated time; without a clock, successive
+reads step through a fixed pattern that has both edges.
 """
 
 from pcemu.clock import NS_PER_SEC
@@ -91,12 +96,8 @@ TEXT_WINDOW = 0x8000
 COLOUR_TEXT_BASE = 0xB8000
 MONO_TEXT_BASE = 0xB0000
 
-FRAME_NS = NS_PER_SEC // 70
-LINES_PER_FRAME = 449
-LINE_NS = FRAME_NS // LINES_PER_FRAME
-VISIBLE_LINES = 400
-VRETRACE_FIRST, VRETRACE_LAST = 412, 413
-HBLANK_FROM_NS = LINE_NS * 80 // 100
+# The VGA's two dot clocks (miscellaneous output bits 2-3), in Hz.
+DOT_CLOCKS = (25_175_000, 28_322_000)
 
 # Power-on register file for mode 3, as the IBM BIOS programs it.
 MODE3_CRTC = bytes([
@@ -183,6 +184,8 @@ class Vga:
         self.dac_state = 0  # what 3C7h reads: 0 after a write-index set, 3 after a read-index set
         self.feature_control = 0
         self._status_reads = 0
+        self._timing_key = None
+        self._timing = None
         self._changes = 0
         self.register_writes = 0
 
@@ -247,15 +250,36 @@ class Vga:
     def _status_read_colour(self, off):
         return self._status() if self.colour else 0xFF
 
+    def frame_timing(self):
+        """(frame ns, line ns, shown lines, first and last retrace line) from the CRTC."""
+        key = self._changes
+        if self._timing_key == key:
+            return self._timing
+        crtc = self.crtc
+        overflow = crtc[0x07]
+        clock = DOT_CLOCKS[(self.misc_output >> 2) & 1]
+        dots = (crtc[0x00] + 5) * (8 if self.seq[0x01] & 0x01 else 9)
+        line_ns = dots * NS_PER_SEC // clock
+        total = crtc[0x06] + ((overflow & 0x01) << 8) + ((overflow & 0x20) << 4) + 2
+        shown = crtc[0x12] + ((overflow & 0x02) << 7) + ((overflow & 0x40) << 3) + 1
+        start = crtc[0x10] + ((overflow & 0x04) << 6) + ((overflow & 0x80) << 2)
+        # retrace ends at the next line whose low 4 bits match the end register's
+        end = start + (((crtc[0x11] - start) & 0x0F) or 16) - 1
+        if not shown < total or not start < total:
+            total, shown, start, end = 449, 400, 412, 413  # not a real timing: a 70 Hz frame
+        self._timing = (total * line_ns, line_ns, shown, start, end)
+        self._timing_key = key
+        return self._timing
+
     def _status(self):
         self.attr_flipflop = False
         if self.clock is not None:
-            t = self.clock.now() % FRAME_NS
-            line, in_line = divmod(t, LINE_NS)
+            frame_ns, line_ns, shown, first, last = self.frame_timing()
+            line, in_line = divmod(self.clock.now() % frame_ns, line_ns)
             value = 0
-            if line >= VISIBLE_LINES or in_line >= HBLANK_FROM_NS:
+            if line >= shown or in_line >= line_ns * 4 // 5:
                 value |= IS1_DISPLAY_DISABLED
-            if VRETRACE_FIRST <= line <= VRETRACE_LAST:
+            if first <= line <= last:
                 value |= IS1_VRETRACE
             return value
         # No clock: each read advances a little: display/blank alternate, retrace every 8th pair.
@@ -317,6 +341,7 @@ class Vga:
             self.seq_index = value
         elif port == 0x3C5:
             self.seq[self.seq_index & 7] = value
+            self._changes += 1
         elif port == 0x3C6:
             self.pel_mask = value
             self._changes += 1
