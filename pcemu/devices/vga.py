@@ -37,6 +37,8 @@ Registers (IBM VGA Technical Reference names):
     3CEh/3CFh  Graphics controller: 00h-08h steer the data path (vga_memory);
           05h bit 5 CGA 2-bit pixels, bit 6 256 colours; 06h bit 0 graphics,
           bits 2-3 memory map.
+    3D8h/3D9h  CGA mode control and colour select (write-only), for CGA programs
+          in modes 04h-06h: mapped onto the attribute palette.
     3C6h  PEL mask; 3C7h DAC read index (read: DAC state), 3C8h DAC write
           index, 3C9h DAC data (R, G, B in turn, 6 bits each, auto-increment).
 
@@ -154,6 +156,7 @@ class Vga:
         io.register(0x3BA, 1, self._status_read_mono, None, name="VGA input status (mono)")
         io.register(0x3C0, 16, self._read8, self._write8, name="VGA")
         io.register(0x3D4, 2, self._crtc_read8_colour, self._crtc_write8_colour, name="VGA CRTC (colour)")
+        io.register(0x3D8, 2, None, self._cga_write, name="CGA mode control / colour select")
         io.register(0x3DA, 1, self._status_read_colour, None, name="VGA input status (colour)")
         self.reset()
 
@@ -183,6 +186,8 @@ class Vga:
         self.dac_component = 0
         self.dac_state = 0  # what 3C7h reads: 0 after a write-index set, 3 after a read-index set
         self.feature_control = 0
+        self.cga_mode_control = 0
+        self.cga_colour_select = 0
         self._status_reads = 0
         self._timing_key = None
         self._timing = None
@@ -242,6 +247,33 @@ class Vga:
             self.crtc[self.crtc_index] = value
             self._changes += 1
             self.register_writes += 1
+
+    # -- CGA compatibility: 3D8h mode control, 3D9h colour select (write-only) ---------------
+    def _cga_write(self, off, value):
+        """CGA programs pick their colours through 3D9h; in the CGA graphics modes the write
+        sets the attribute palette the way the CGA's colour select register works: 320x200
+        bits 0-3 the background, bit 5 the palette (green/red/brown or cyan/magenta/white;
+        3D8h bit 2 gives cyan/red/white), bit 4 their intensity; 640x200 bits 0-3 the
+        foreground. (The DAC set of the CGA modes has the intensity in bit 4.)"""
+        if off == 0:
+            self.cga_mode_control = value
+            return
+        self.cga_colour_select = value
+        if not (self.gc[GC_MISC] & GC_GRAPHICS and (self.gc[GC_MISC] >> 2) & 3 == 3):
+            return
+        colour = (value & 0x07) | ((value & 0x08) << 1)
+        if self.gc[0x05] & 0x20:
+            if self.cga_mode_control & 0x04:
+                colours = (3, 4, 7)
+            else:
+                colours = (3, 5, 7) if value & 0x20 else (2, 4, 6)
+            bright = value & 0x10
+            self.attr[0] = colour
+            for i, c in enumerate(colours):
+                self.attr[1 + i] = c | bright
+        else:
+            self.attr[1] = colour
+        self._changes += 1
 
     # -- input status 1 ------------------------------------------------------------------
     def _status_read_mono(self, off):

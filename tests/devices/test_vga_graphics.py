@@ -217,3 +217,36 @@ def test_video_mode_after_bios_mode_set(tmp_path, mode, expected):
         assert tuple(m.video_mode()) == expected
     finally:
         m.close()
+
+
+# The IBM CGA's sixteen colours (IBM Color/Graphics Monitor Adapter reference), as RGB.
+CGA_RGB = {
+    "black": (0x00, 0x00, 0x00), "blue": (0x00, 0x00, 0xAA), "green": (0x00, 0xAA, 0x00),
+    "cyan": (0x00, 0xAA, 0xAA), "red": (0xAA, 0x00, 0x00), "magenta": (0xAA, 0x00, 0xAA),
+    "brown": (0xAA, 0x55, 0x00), "light grey": (0xAA, 0xAA, 0xAA), "light green": (0x55, 0xFF, 0x55),
+    "light cyan": (0x55, 0xFF, 0xFF), "light red": (0xFF, 0x55, 0x55),
+    "light magenta": (0xFF, 0x55, 0xFF), "yellow": (0xFF, 0xFF, 0x55), "white": (0xFF, 0xFF, 0xFF),
+}
+
+
+@pytest.mark.parametrize("select, mode_control, colours", [
+    (0x01, 0x0A, ("blue", "green", "red", "brown")),
+    (0x21, 0x0A, ("blue", "cyan", "magenta", "light grey")),
+    (0x30, 0x0A, ("black", "light cyan", "light magenta", "white")),
+    (0x14, 0x0A, ("red", "light green", "light red", "yellow")),
+    (0x00, 0x0E, ("black", "cyan", "red", "light grey")),
+])
+def test_cga_colour_select_register(tmp_path, select, mode_control, colours):
+    """Mode 4 with pixels 0-3 in a row, then the CGA's 3D8h/3D9h as a CGA program writes them."""
+    body = ("    mov ax, 0004h\n    int 10h\n    mov ax, 0B800h\n    mov es, ax\n"
+            "    mov byte [es:0], 1Bh\n    jmp done\n")  # pixels 0, 1, 2, 3
+    m = pcemu_run(build_floppy(tmp_path, body))
+    try:
+        m.io.out8(0x3D8, mode_control)
+        m.io.out8(0x3D9, select)
+        from pcemu.screenshot import picture
+        _, _, rows = picture(m.vga)
+        got = [tuple(rows[0][6 * i:6 * i + 3]) for i in range(4)]
+        assert got == [CGA_RGB[c] for c in colours]
+    finally:
+        m.close()
