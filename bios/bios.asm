@@ -51,7 +51,7 @@ font8x8:
 font8x14:
         incbin "font8x14.bin"
 font8x16:
-        incbin "../pcemu/fonts/cp437-8x16.bin"
+        incbin "../pcemu/data/cp437-8x16.bin"
 
 rom_code_end:
 

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import image_path
+from conftest import image_path, require_tool
 from pcemu.machine import Machine
 from pcemu.screenshot import picture
 
@@ -21,9 +21,7 @@ PROGRAM = "tests/devices/vga_programs/gfxdemo.asm"
 
 @pytest.fixture
 def floppy_with_demo(tmp_path):
-    for tool in ("nasm", "mcopy"):
-        if shutil.which(tool) is None:
-            pytest.fail("%s is not installed (tools/setup.sh --test installs the referees)" % tool)
+    require_tool("nasm", "mcopy")
     img = tmp_path / "fd.img"
     shutil.copyfile(image_path("freedos-minimal-1440k.img"), img)
     com = tmp_path / "GFXDEMO.COM"

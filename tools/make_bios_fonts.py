@@ -1,4 +1,4 @@
-"""Make the BIOS's 8x8 and 8x14 character sets from the 8x16 CP437 font (pcemu/fonts).
+"""Make the BIOS's 8x8 and 8x14 character sets from the 8x16 CP437 font (pcemu/data).
 
     python3 tools/make_bios_fonts.py      # -> bios/font8x8.bin, bios/font8x14.bin
 
@@ -6,7 +6,7 @@ The BIOS draws text in graphics modes with the ROM fonts a PC BIOS provides:
 8x8 for the 200-line modes (the first 128 glyphs at F000:FA6Eh, the upper
 128 through INT 1Fh), 8x14 for the 350-line modes and 8x16 for the 480-line
 ones (INT 43h, INT 10h AX=1130h). Only the 8x16 set is drawn by hand (GNU
-Unifont, see pcemu/fonts/README.md); the two smaller sets are derived here:
+Unifont, see pcemu/data/README.md); the two smaller sets are derived here:
 
 * 8x14: rows 1-14 of each 8x16 glyph (Unifont leaves the top and bottom
   rows of CP437 glyphs blank, except the box-drawing and block characters,
@@ -21,7 +21,7 @@ Unifont, see pcemu/fonts/README.md); the two smaller sets are derived here:
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "pcemu" / "fonts" / "cp437-8x16.bin"
+SOURCE = ROOT / "pcemu" / "data" / "cp437-8x16.bin"
 
 
 def font_8x14(font16):

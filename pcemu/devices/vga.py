@@ -60,7 +60,7 @@ reads step through a fixed pattern that has both edges.
 from pcemu.clock import NS_PER_SEC
 
 from .vga_memory import WINDOW_BASE, WINDOW_SIZE, VgaMemory
-from .vga_scanout import scan_out
+from .vga_scanout import geometry, scan_out
 
 # Miscellaneous output
 MISC_IO_COLOUR = 0x01
@@ -206,6 +206,10 @@ class Vga:
     def graphics_frame(self):
         """The picture of a graphics mode (a vga_scanout.GraphicsFrame)."""
         return scan_out(self)
+
+    def graphics_geometry(self):
+        """(width, height, colours) of the graphics mode, in pixels."""
+        return geometry(self)
 
     def picture_changes(self):
         """Grows with register writes and writes to the A0000h window (RAM at B8000h is

@@ -98,6 +98,23 @@ def attribute_table(vga):
     return bytes(table)
 
 
+def geometry(vga):
+    """(width in pixels, height in pixel rows, colours) of the graphics mode, without
+    drawing it: the numbers a program or a front end asks about the mode."""
+    crtc = vga.crtc
+    overflow = crtc[0x07]
+    lines = (crtc[0x12] | ((overflow & 0x02) << 7) | ((overflow & 0x40) << 3)) + 1
+    dots = (crtc[0x01] + 1) * 8
+    mode = vga.gc[0x05]
+    if (vga.gc[0x06] >> 2) & 3 == 3:
+        return dots, lines // 2, 4 if mode & 0x20 else 2
+    msl = crtc[0x09]
+    repeat = ((msl & 0x1F) + 1) << (msl >> 7)
+    if mode & 0x40:
+        return dots // 2, lines // repeat, 256
+    return dots, lines // repeat, 16
+
+
 def scan_out(vga):
     crtc = vga.crtc
     overflow = crtc[0x07]

@@ -17,7 +17,7 @@ class GraphicsNotice:
         self.in_graphics = False
 
     def check(self):
-        graphics = bool(getattr(self.machine.vga, "graphics", False))
+        graphics = getattr(self.machine, "in_graphics_mode", bool)()
         entered = graphics and not self.in_graphics
         self.in_graphics = graphics
         if entered:

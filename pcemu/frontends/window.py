@@ -26,6 +26,7 @@ bar lists them and shows the emulated speed.
 import os
 import time
 
+from ..errors import TimeoutExpired, UsageProblem
 from .font import CELL_WIDTH, GLYPH_HEIGHT, cell_rows, load_font
 from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_toggles_needed,
                        press_and_release, usage_from_sdl)
@@ -250,18 +251,7 @@ class GraphicsRenderer:
         return [pg.Rect(self.origin, size)]
 
 
-def graphics_change_key(vga):
-    """What must change for a graphics picture to change: register and A0000h writes, and
-    (CGA modes, plain RAM) the bytes at B8000h."""
-    key = vga.picture_changes()
-    if (vga.gc[0x06] >> 2) & 3 == 3:
-        return key, bytes(vga.mem.data[0xB8000:0xBC000])
-    return key, None
-
-
 def _window_error(e):
-    from ..cli import UsageProblem
-
     return UsageProblem("cannot open a window (%s): use --display=curses, or --display=none "
                         "--serial=stdio" % (str(e) or type(e).__name__))
 
@@ -305,7 +295,7 @@ class Window:
         pg = self.pg
         try:
             pg.display.init()
-            screen = self.machine.vga.text_screen()
+            screen = self.machine.text_screen()
             self._open_display(screen.cols, screen.rows)
         except pg.error as e:
             pg.display.quit()
@@ -367,10 +357,10 @@ class Window:
 
     def render(self):
         """Draw the current frame; returns the number of cells (graphics: frames) redrawn."""
-        vga = self.machine.vga
-        if getattr(vga, "graphics", False):
-            return self._render_graphics(vga)
-        screen = vga.text_screen()
+        machine = self.machine
+        if getattr(machine, "in_graphics_mode", bool)():
+            return self._render_graphics(machine)
+        screen = machine.text_screen()
         if (screen.cols, screen.rows) != self._geometry:
             self._open_display(screen.cols, screen.rows)
         before = self.renderer.cells_drawn
@@ -379,11 +369,11 @@ class Window:
             self.pg.display.update(rects)
         return self.renderer.cells_drawn - before
 
-    def _render_graphics(self, vga):
-        key = graphics_change_key(vga)
+    def _render_graphics(self, machine):
+        key = machine.picture_key()
         if self._geometry and self._geometry[0] == "graphics" and key == self._graphics_key:
             return 0
-        frame = vga.graphics_frame()
+        frame = machine.graphics_frame()
         size = (frame.width * frame.xscale, frame.height)
         if self._geometry != ("graphics",) + size:
             self._open_graphics(*size)
@@ -421,14 +411,14 @@ class Window:
     def update_title(self, now):
         if now - self._title_time < TITLE_INTERVAL:
             return
-        icount = self.machine.cpu.icount
+        icount = self.machine.icount
         elapsed = now - self._title_time if self._title_time else 0.0
         mips = (icount - self._title_icount) / elapsed / 1e6 if elapsed > 0 else 0.0
         idle_share = (self.idle_seconds - self._title_idle) / elapsed if elapsed > 0 else 0.0
         self._title_time, self._title_icount, self._title_idle = now, icount, self.idle_seconds
         if self.paused:
             state = "paused"
-        elif self.machine.cpu.halted or idle_share > 0.5:
+        elif self.machine.halted or idle_share > 0.5:
             state = "idle"
         else:
             state = "running"
@@ -556,12 +546,6 @@ class Window:
         return ""
 
     # ------------------------------------------------------------------ running
-    def _idle_wait(self, seconds):
-        # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
-        wait = min(seconds, self.next_frame - time.monotonic())
-        if wait > 0:
-            time.sleep(wait)
-            self.idle_seconds += wait
 
     def frame_step(self):
         """One frame: host input, drawing, then the emulation until the next frame is due."""
@@ -583,18 +567,22 @@ class Window:
             if wait > 0 and not self.quit:
                 time.sleep(wait)
             return
-        step = self.machine.step_quantum
-        while time.monotonic() < self.next_frame:
-            step()
+        machine = self.machine
+        while True:
+            left = self.next_frame - time.monotonic()
+            if left <= 0:
+                break
+            machine.step_quantum(sleep=False)
+            # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
+            wait = machine.sleep_duration(left)
+            if wait > 0:
+                time.sleep(wait)
+                self.idle_seconds += wait
 
     def run(self):
-        from ..cli import TimeoutExpired
-
-        machine = self.machine
         start = time.monotonic()
         deadline = None if self.timeout is None else start + self.timeout
         self.next_frame = start
-        machine._idle_wait = self._idle_wait
         try:
             while not self.quit:
                 if deadline is not None and time.monotonic() >= deadline:
@@ -602,11 +590,6 @@ class Window:
                 self.frame_step()
         except self.pg.error as e:
             raise _window_error(e)
-        finally:
-            try:
-                del machine._idle_wait
-            except AttributeError:
-                pass
         return 0
 
     def close(self):
@@ -619,13 +602,12 @@ class Window:
 def run_window(machine, scale=None, timeout=None):
     """The CLI's entry point: open the window, run until the user quits, return the exit status."""
     if scale is not None and scale < 1:
-        from ..cli import UsageProblem
-
         raise UsageProblem("--scale must be at least 1")
     try:
         pg = import_pygame()
     except ImportError as e:
-        raise _window_error(e)
+        raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
+                           "--display=curses or --display=none --serial=stdio" % e)
     window = Window(machine, scale=scale, timeout=timeout, pygame=pg)
     window.open()
     try:

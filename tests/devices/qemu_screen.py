@@ -10,12 +10,11 @@ BIOS) and once on pcemu (our VGA and our BIOS); QEMU's picture comes from
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
 
-import pytest
+from conftest import require_tool
 
 from pcemu.machine import Machine
 from pcemu.screenshot import picture
@@ -49,9 +48,7 @@ cpu 8086
 
 
 def need_tools():
-    for tool in ("nasm", "qemu-system-i386"):
-        if not shutil.which(tool):
-            pytest.fail("%s is not installed (tools/setup.sh --test installs the referees)" % tool)
+    require_tool("nasm", "qemu-system-i386")
 
 
 def build_floppy(tmp_path, body, name="draw"):

@@ -11,7 +11,7 @@ from conftest import ROOT
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "devices"))
 from qemu_screen import build_floppy, pcemu_run  # noqa: E402
 
-from pcemu.cli import TimeoutExpired  # noqa: E402
+from pcemu.errors import TimeoutExpired  # noqa: E402
 from pcemu.frontends import terminal  # noqa: E402
 
 MODE_13H = "    mov ax, 0013h\n    int 10h\n    jmp done\n"

@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-pygame = pytest.importorskip("pygame")
+from conftest import require_module
+
+pygame = require_module("pygame")
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "devices"))
 from qemu_screen import build_floppy, pcemu_run  # noqa: E402
