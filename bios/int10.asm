@@ -668,7 +668,8 @@ vid_get_mode:
         mov [bp+F_BH], al
         jmp int10_done
 
-; AH=10h: palette registers, blink/intensity, DAC
+; AH=10h: palette registers (00h-02h set, 07h-09h get), blink/intensity (03h),
+; DAC entries and blocks (10h/12h set, 15h/17h get), PEL mask (18h/19h)
 vid_palette:
         cmp al, 00h
         je .set_reg
@@ -692,6 +693,36 @@ vid_palette:
         je .get_dac_block
         cmp al, 1Ah
         je .get_page_state
+        cmp al, 09h
+        je .get_all
+        cmp al, 18h
+        je .set_pel_mask
+        cmp al, 19h
+        je .get_pel_mask
+        jmp int10_done
+.get_all:                           ; ES:DX <- 16 palette registers and the overscan
+        mov di, dx
+        xor al, al
+.get_next:
+        call vid_attr_read
+        mov [es:di], ah
+        inc di
+        inc al
+        cmp al, 10h
+        jb .get_next
+        mov al, 11h
+        call vid_attr_read
+        mov [es:di], ah
+        jmp int10_done
+.set_pel_mask:
+        mov al, bl
+        mov dx, 3C6h
+        out dx, al
+        jmp int10_done
+.get_pel_mask:
+        mov dx, 3C6h
+        in al, dx
+        mov [bp+F_BL], al
         jmp int10_done
 .set_reg:
         mov al, bl

@@ -250,3 +250,28 @@ def test_cga_colour_select_register(tmp_path, select, mode_control, colours):
         assert got == [CGA_RGB[c] for c in colours]
     finally:
         m.close()
+
+
+def test_palette_and_font_services_agree_with_qemu_vga_bios(tmp_path):
+    theirs, image = run_probe(tmp_path, (PROGRAMS / "palette_font_probe.asm").read_text(),
+                              extra_args=("-serial", "null"))
+    m = Machine(floppies=[str(image)], clock="virtual")
+    try:
+        try:
+            m.run_until(lambda mm: b"\n" in mm.serial_output(), timeout=120)
+        except GuestFault:
+            pass  # the probe ends halted with interrupts off
+        ours = bytes.fromhex(m.serial_output().decode().strip())
+    finally:
+        m.close()
+    # Two documented differences. AX=1019h: QEMU's VGA BIOS answers 00h; ours reads back the
+    # mask AX=1018h set (7Fh), as the IBM VGA BIOS does. AX=1130h BH=3: QEMU's VGA BIOS is an
+    # option ROM with its fonts at C000h; ours is the system BIOS, whose 8x8 font every PC
+    # keeps at F000:FA6Eh.
+    pel = 2 * 17 + 2
+    font = len(ours) - 6
+    assert ours[pel] == 0x7F
+    assert ours[font:font + 4] == bytes((0xF0, 0x00, 0xFA, 0x6E))
+    assert len(ours) == len(theirs)
+    assert ours[:pel] == theirs[:pel] and ours[pel + 1:font] == theirs[pel + 1:font]
+    assert ours[font + 4:] == theirs[font + 4:]
