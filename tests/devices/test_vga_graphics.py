@@ -93,15 +93,23 @@ def test_unchained_256_colours(tmp_path):
 
 
 def font_glyph(m, code, height):
-    """Glyph ``code`` from the font INT 43h points at (the CGA modes: F000:FA6Eh)."""
+    """Glyph ``code`` from the font INT 43h points at (the CGA modes: F000:FA6Eh, and INT 1Fh
+    for 80h-FFh)."""
     data = m.mem.data
+
+    def vector(n):
+        off = data[n * 4] | (data[n * 4 + 1] << 8)
+        seg = data[n * 4 + 2] | (data[n * 4 + 3] << 8)
+        return (seg << 4) + off
+
     if m.mem.data[0x449] in (4, 5, 6):
-        assert code < 0x80
-        base = 0xFFA6E
+        if code < 0x80:
+            base = 0xFFA6E
+        else:
+            base = vector(0x1F)
+            code -= 0x80
     else:
-        off = data[0x43 * 4] | (data[0x43 * 4 + 1] << 8)
-        seg = data[0x43 * 4 + 2] | (data[0x43 * 4 + 3] << 8)
-        base = (seg << 4) + off
+        base = vector(0x43)
     return data[base + code * height:base + (code + 1) * height]
 
 
@@ -122,9 +130,10 @@ def test_text_in_graphics_modes(tmp_path, mode):
         text_lines = set(range(cell_lines)) | set(range((rows - 1) * cell_lines, rows * cell_lines))
         # everything but the two text rows: the scrolled drawing and the blank rows
         compare(ours, theirs, rows=[y for y in range(ours[1]) if y not in text_lines])
-        # the glyphs: 'A' and 'b' at the start of the last row, 'X' at row 0 columns 10-12
+        # the glyphs: 'A', 'b', 82h at the start of the last row, 'X' at row 0 columns 10-12
         background = frame.pixels[(rows - 1) * cell_lines * frame.width + 8 * 5]
-        for code, row, col in ((0x41, rows - 1, 0), (0x62, rows - 1, 1), (0x58, 0, 10), (0x58, 0, 12)):
+        for code, row, col in ((0x41, rows - 1, 0), (0x62, rows - 1, 1), (0x82, rows - 1, 2),
+                               (0x58, 0, 10), (0x58, 0, 12)):
             glyph = font_glyph(m, code, height)
             for gy in range(height):
                 y = (row * height + gy) * frame.yscale

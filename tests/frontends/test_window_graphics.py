@@ -37,8 +37,9 @@ def surface_rows(surface):
 
 def machine_with(tmp_path, name, mode=None):
     body = (PROGRAMS / name).read_text()
-    if mode is not None:
-        body = body.replace("mov ax, 0012h", "mov ax, 00%02Xh" % mode, 1)
+    if mode is not None:  # the program's first mode set becomes ``mode``
+        at = body.index("mov ax, 00")
+        body = body[:at] + "mov ax, 00%02Xh" % mode + body[at + len("mov ax, 0012h"):]
     return pcemu_run(build_floppy(tmp_path, body))
 
 
@@ -47,7 +48,9 @@ def machine_with(tmp_path, name, mode=None):
     ("planar_write_read_modes.asm", 0x12, (640, 480)),
     ("planar_write_read_modes.asm", 0x10, (640, 350)),
     ("planar_write_read_modes.asm", 0x0D, (640, 400)),
+    ("planar_write_read_modes.asm", 0x0E, (640, 400)),
     ("cga_pixels_palette.asm", None, (640, 400)),
+    ("cga_pixels_palette.asm", 0x06, (640, 400)),
 ])
 def test_window_shows_the_vga_picture_at_raster_size(tmp_path, name, mode, size):
     m = machine_with(tmp_path, name, mode)

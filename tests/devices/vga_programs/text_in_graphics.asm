@@ -1,6 +1,6 @@
 ; Characters in a graphics mode (mode substituted by the test): BIOS
 ; pixels, five teletype line feeds on the last row (the screen scrolls),
-; teletype 'Ab' in colour 0Fh, AH=09h 'XXX' in colour 0Dh on row 0
+; teletype 'Ab', 82h in colour 0Fh, AH=09h 'XXX' in colour 0Dh on row 0
 ; (colours with bit 0 set, so they show in the 2- and 1-bit CGA modes too).
     mov ax, 0012h
     int 10h
@@ -31,6 +31,8 @@
     mov bx, 000Fh
     int 10h
     mov ax, 0E62h
+    int 10h
+    mov ax, 0E82h            ; an upper-half code (the CGA modes find it through INT 1Fh)
     int 10h
     mov ah, 02h
     xor bh, bh
