@@ -284,3 +284,8 @@ def test_palette_and_font_services_agree_with_qemu_vga_bios(tmp_path):
     assert len(ours) == len(theirs)
     assert ours[:pel] == theirs[:pel] and ours[pel + 1:font] == theirs[pel + 1:font]
     assert ours[font + 4:] == theirs[font + 4:]
+
+
+@pytest.mark.parametrize("mode", [0x04, 0x06, 0x0D, 0x10, 0x12, 0x13])
+def test_scroll_windows_in_graphics_modes(tmp_path, mode):
+    compare(*both(tmp_path, program("scroll_windows.asm", mode)))
