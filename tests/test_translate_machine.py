@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import image_path
+from conftest import image_path, require_tool
 from pcemu.cpu import translate
 from pcemu.machine import Machine
 
@@ -28,8 +28,7 @@ def low_threshold():
 
 
 def nasm(tmp_path, name, source):
-    if shutil.which("nasm") is None:
-        pytest.skip("nasm not installed")
+    require_tool("nasm")
     src = tmp_path / (name + ".asm")
     src.write_text(source)
     out = tmp_path / (name + ".bin")
@@ -131,8 +130,7 @@ show:   push ax
 
 @pytest.fixture(scope="module")
 def dos_image(tmp_path_factory):
-    if shutil.which("mcopy") is None:
-        pytest.skip("mtools not installed")
+    require_tool("mcopy")
     tmp = tmp_path_factory.mktemp("dos")
     path = tmp / "fd.img"
     shutil.copyfile(image_path("freedos-minimal-1440k.img"), path)

@@ -6,10 +6,11 @@ instruction count; the answers are also checked against values worked out
 by hand. Guest programs are assembled with NASM.
 """
 import re
-import shutil
 import subprocess
 
 import pytest
+
+from conftest import require_tool
 
 from pcemu.bus import CODE, RAM, IoPorts, Memory
 from pcemu.cpu import CPU
@@ -28,8 +29,7 @@ BASE = SEG << 4
 
 
 def assemble(tmp_path, source, name="prog"):
-    if shutil.which("nasm") is None:
-        pytest.skip("nasm not installed")
+    require_tool("nasm")
     src = tmp_path / (name + ".asm")
     src.write_text("bits 16\ncpu 186\n" + source)
     out = tmp_path / (name + ".bin")
@@ -349,3 +349,50 @@ def test_dump_blocks_writes_the_source(tmp_path):
     files = list((tmp_path / "blocks").iterdir())
     assert len(files) == 1 and files[0].name.startswith("block_1000_0000")
     assert files[0].read_text() == region.source
+
+
+# --- memory-mapped devices ------------------------------------------------------------------
+class _LoggingDevice:
+    """A memory-mapped page that records (icount, kind, address, value) of every access."""
+
+    def __init__(self, cpu):
+        self.cpu = cpu
+        self.log = []
+        self.cells = bytearray(0x1000)
+
+    def mem_read8(self, addr):
+        v = self.cells[addr & 0xFFF]
+        self.log.append((self.cpu.icount, "r", addr, v))
+        return v
+
+    def mem_write8(self, addr, value):
+        self.cells[addr & 0xFFF] = value
+        self.log.append((self.cpu.icount, "w", addr, value))
+
+
+def test_mmio_sees_the_interpreters_instruction_count(tmp_path):
+    program = assemble(tmp_path, """
+        org 0
+        mov ax, 0xA000
+        mov es, ax
+        mov cx, 3000
+        xor di, di
+l:      mov [es:di], cl          ; byte write
+        mov ax, [es:di]          ; word read
+        add [es:0x10], ax        ; read-modify-write of a word
+        inc di
+        and di, 0x7FF
+        loop l
+        cli
+        hlt
+""")
+    logs = {}
+    for tier in ("interp", "auto"):
+        cpu, mem = load(program, tier=tier)
+        dev = _LoggingDevice(cpu)
+        mem.map_device(0xA0000, 0x1000, dev)
+        run_to_halt(cpu, quantum=997)
+        logs[tier] = (dev.log, cpu.icount, list(cpu.regs))
+        if tier == "auto":
+            assert cpu.translator.translated_insns > cpu.icount // 2
+    assert logs["auto"] == logs["interp"]
