@@ -173,6 +173,9 @@ class DiskImage:
     def _classify(path, fd, size, kind):
         if size == 0:
             raise DiskError("%s: disk image is empty" % path)
+        if size % SECTOR_SIZE and os.pread(fd, 2, 510) != b"\x55\xaa":
+            raise DiskError("%s: not a disk image (%d bytes, not whole 512-byte sectors, and no boot "
+                            "sector signature)" % (path, size))
         if size % SECTOR_SIZE:
             raise DiskError("%s: disk image is truncated (%d bytes is not a whole number of 512-byte sectors)"
                             % (path, size))

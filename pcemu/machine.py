@@ -113,8 +113,19 @@ class Machine:
 
     # ------------------------------------------------------------------ wiring
     def _attach_disks(self, disks, floppies, hdds, snapshot):
+        seen = {}
         for spec, kind in ([(d, None) for d in disks] + [(d, "floppy") for d in floppies]
                            + [(d, "hdd") for d in hdds]):
+            if not isinstance(spec, DiskImage):
+                try:
+                    st = os.stat(spec)
+                    key = (st.st_dev, st.st_ino)
+                except OSError:
+                    key = None  # DiskImage.open says what is wrong with it
+                if key is not None and key in seen:
+                    raise DiskError("%s: the same image is attached twice (also as %s); each drive needs "
+                                    "its own image file" % (spec, seen[key]))
+                seen[key] = spec
             image = spec if isinstance(spec, DiskImage) else DiskImage.open(spec, kind=kind, snapshot=snapshot)
             self.disk_images.append(image)
             (self.floppy_drives if image.kind == "floppy" else self.hdd_drives).append(image)
