@@ -37,6 +37,16 @@ class TimeoutExpired(Exception):
     """The run's --timeout passed: exit status 124."""
 
 
+class GuestFault(Exception):
+    """The guest can no longer make progress (halted with interrupts off, reset loop...):
+    ``message`` for the one line, ``dump`` the registers. Exit status 3."""
+
+    def __init__(self, message, dump=""):
+        Exception.__init__(self, message)
+        self.message = message
+        self.dump = dump
+
+
 class Timeout(TimeoutError):
     """``Machine.run_until*`` gave up: what it waited for did not happen in time.
 

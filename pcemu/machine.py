@@ -40,7 +40,7 @@ from .devices.sysports import SystemPorts
 from .devices.uart import BufferSerial, Uart16550
 from .devices.vga import VgaText
 from .disk import DiskError, DiskImage
-from .errors import Timeout
+from .errors import GuestFault, Timeout
 from .irq import IrqLine
 from .resources import BIOS_IMAGE_NAME, data_file
 
@@ -64,15 +64,6 @@ BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
 
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
-
-
-class GuestFault(Exception):
-    """The guest can no longer make progress (halted with interrupts off, reset loop...)."""
-
-    def __init__(self, message, dump=""):
-        Exception.__init__(self, message)
-        self.message = message
-        self.dump = dump
 
 
 class Machine:
@@ -415,6 +406,11 @@ class Machine:
     def guest_ns(self):
         """Emulated time since power-on, in nanoseconds."""
         return self.clock.now()
+
+    def drives(self):
+        """The attached images: a list of (drive, path), e.g. [("A:", "freedos.img")]."""
+        return ([(letter + ":", str(img.path)) for letter, img in zip("AB", self.floppy_drives)]
+                + [(letter + ":", str(img.path)) for letter, img in zip("CD", self.hdd_drives)])
 
     def serial_bytes_out(self):
         """Bytes the guest has sent out of COM1 so far."""

@@ -25,7 +25,7 @@ if [ "$want_test" = 1 ]; then
     command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
     command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
     command -v qemu-img >/dev/null 2>&1 || pkgs+=(qemu-utils)
-    [ -f /usr/share/unifont/unifont.hex ] || pkgs+=(unifont)
+    [ -f /usr/share/consolefonts/default8x16.psf.gz ] || pkgs+=(console-data)
 fi
 
 if [ "${#pkgs[@]}" -gt 0 ]; then
