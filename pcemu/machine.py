@@ -27,6 +27,7 @@ import os
 import pathlib
 import time
 
+from . import floppy
 from .bus import IoPorts, Memory
 from .clock import NS_PER_INSN, NS_PER_SEC, Clock
 from .cpu import CPU
@@ -51,9 +52,6 @@ BIOS_BASE = 0xF0000
 # CMOS byte 50h is pcemu's own configuration byte, read by our BIOS at POST.
 CMOS_PCEMU_CONFIG = 0x50
 CONFIG_SERIAL_CONSOLE = 0x01
-
-# CMOS floppy drive type codes (register 10h nibbles), by image size in KiB.
-FLOPPY_CMOS_TYPE = {360: 1, 1200: 2, 720: 3, 1440: 4, 2880: 5, 160: 1, 180: 1, 320: 1}
 
 # BIOS data area (segment 40h): the keyboard ring buffer's head/tail and bounds,
 # at the addresses every PC BIOS keeps them (ours: bios/bda.inc). Read only to pace
@@ -165,7 +163,8 @@ class Machine:
 
     def _fill_cmos(self):
         cmos = self.rtc.cmos
-        types = [FLOPPY_CMOS_TYPE.get(d.sectors // 2, 4) for d in self.floppy_drives] + [0, 0]
+        types = [floppy.BY_SIZE[d.sectors * 512].cmos_type if d.sectors * 512 in floppy.BY_SIZE else 4
+                 for d in self.floppy_drives] + [0, 0]
         cmos[0x10] = (types[0] << 4) | types[1]
         cmos[0x12] = (0xF0 if len(self.hdd_drives) > 0 else 0) | (0x0F if len(self.hdd_drives) > 1 else 0)
         nfloppy = len(self.floppy_drives)
