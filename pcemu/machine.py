@@ -144,11 +144,11 @@ class Machine:
         def irq(n):
             return IrqLine(self.pic, n)
 
-        self.pit = Pit8254(self.io, self.clock, irq0=irq(0))
-        self.kbc = Kbc8042(self.io, irq1=irq(1), on_reset=self._request_reset, clock=self.clock)
+        self.pit = Pit8254(self.io, self.clock, irq=irq(0))
+        self.kbc = Kbc8042(self.io, irq=irq(1), on_reset=self._request_reset, clock=self.clock)
         self.sysports = SystemPorts(self.io, pit=self.pit, on_reset=self._request_reset,
                                     on_debug_line=self._on_debug_line)
-        self.rtc = Rtc146818(self.io, self.clock, irq8=irq(8), epoch=rtc_epoch)
+        self.rtc = Rtc146818(self.io, self.clock, irq=irq(8), epoch=rtc_epoch)
         self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
                               clock=self.clock)
         self.vga = VgaText(self.io, self.mem, clock=self.clock)

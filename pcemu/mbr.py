@@ -72,14 +72,6 @@ def floppy_geometry(size_bytes):
     return FLOPPY_GEOMETRIES.get(size_bytes)
 
 
-def disk_geometry(size_bytes):
-    """The geometry the BIOS reports for an image: floppy table or translation."""
-    floppy = floppy_geometry(size_bytes)
-    if floppy is not None:
-        return floppy
-    return bios_geometry(size_bytes // SECTOR_SIZE)
-
-
 def lba_to_chs(lba, geometry):
     """CHS tuple for an LBA under a geometry; past the last cylinder, the
     conventional "use LBA" marker (1023, heads-1, sectors)."""

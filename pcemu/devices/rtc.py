@@ -111,11 +111,11 @@ def _from_bcd(value):
 
 
 class Rtc146818:
-    """The MC146818A and its 128 bytes of CMOS; interrupts on ``irq8``."""
+    """The MC146818A and its 128 bytes of CMOS; interrupts on ``irq`` (IRQ8)."""
 
-    def __init__(self, io, clock, irq8=None, epoch=None):
+    def __init__(self, io, clock, irq=None, epoch=None):
         self.clock = clock
-        self.irq8 = irq8
+        self.irq = irq
         if epoch is None:
             epoch = VIRTUAL_EPOCH if clock.virtual else calendar.timegm(time.localtime())
         elif isinstance(epoch, datetime.datetime):
@@ -251,8 +251,8 @@ class Rtc146818:
             self.interrupts += 1
         if enabled:
             self.flags |= C_IRQF
-        if self.irq8 is not None:
-            self.irq8.set(bool(self.flags & C_IRQF))
+        if self.irq is not None:
+            self.irq.set(bool(self.flags & C_IRQF))
 
     def _rearm(self):
         self.clock.cancel(self._timer)
