@@ -162,21 +162,21 @@ class Machine:
         self.cpu.reset()
 
     def _fill_cmos(self):
-        cmos = self.rtc.cmos
+        # The PC/AT CMOS setup bytes, through the RTC module's layout (devices/rtc.py).
+        rtc = self.rtc
         types = [floppy.BY_SIZE[d.sectors * 512].cmos_type if d.sectors * 512 in floppy.BY_SIZE else 4
                  for d in self.floppy_drives] + [0, 0]
-        cmos[0x10] = (types[0] << 4) | types[1]
-        cmos[0x12] = (0xF0 if len(self.hdd_drives) > 0 else 0) | (0x0F if len(self.hdd_drives) > 1 else 0)
+        rtc.set_floppy_types(types[0], types[1])
+        # Hard disks as type 47, the AT BIOSes' user-defined type (geometry from the drive itself).
+        rtc.set_hard_disk_types(*[47 if i < len(self.hdd_drives) else 0 for i in range(2)])
         nfloppy = len(self.floppy_drives)
         equipment = 0x20  # 80x25 colour
         if nfloppy:
             equipment |= 0x01 | ((nfloppy - 1) << 6)
-        cmos[0x14] = equipment
-        cmos[0x15], cmos[0x16] = 640 & 0xFF, 640 >> 8
-        cmos[0x17] = cmos[0x18] = cmos[0x30] = cmos[0x31] = 0
-        cmos[CMOS_PCEMU_CONFIG] = CONFIG_SERIAL_CONSOLE if self.serial_console else 0
-        total = sum(cmos[0x10:0x2E])
-        cmos[0x2E], cmos[0x2F] = total >> 8, total & 0xFF
+        rtc.set_equipment(equipment)
+        rtc.set_base_memory(640)
+        rtc.set_extended_memory(0)
+        rtc.cmos[CMOS_PCEMU_CONFIG] = CONFIG_SERIAL_CONSOLE if self.serial_console else 0
 
     def _on_debug_line(self, line):
         if self.debug_sink is not None:

@@ -29,3 +29,18 @@ def test_every_user_agrees_on_the_format(tmp_path, kib, cmos_type, geometry, nam
     short.write_bytes(bytes(kib * 1024 - 512))
     with pytest.raises(Exception, match="just short of a %s floppy" % name.replace(".", r"\.")):
         DiskImage.open(short)
+
+
+def test_cmos_setup_bytes_and_checksum(tmp_path):
+    a = tmp_path / "a.img"
+    a.write_bytes(bytes(1440 * 1024))
+    c = tmp_path / "c.img"
+    c.write_bytes(bytes(4 << 20))
+    with Machine(floppies=[a], hdds=[c]) as m:
+        cmos = m.rtc.cmos
+        assert cmos[0x10] == 0x40  # A: 1.44M, no B:
+        assert cmos[0x12] >> 4 == 0xF and cmos[0x19] == 47  # C: user-defined type
+        assert cmos[0x14] & 0x01 and (cmos[0x14] >> 6) == 0  # one floppy drive
+        assert cmos[0x15] | cmos[0x16] << 8 == 640
+        # The AT checksum: the sum of 10h-2Dh, high byte first at 2Eh.
+        assert cmos[0x2E] << 8 | cmos[0x2F] == sum(cmos[0x10:0x2E]) & 0xFFFF

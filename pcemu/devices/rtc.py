@@ -36,6 +36,7 @@ import calendar
 import datetime
 import time
 
+from .. import floppy
 from ..clock import NS_PER_SEC
 
 REG_SECONDS = 0x00
@@ -99,7 +100,9 @@ UIP_WINDOW_NS = 244_000 + 1_984_000   # UIP rises 244 us before an update that l
 VIRTUAL_EPOCH = 946684800              # 2000-01-01 00:00:00
 DAY = 86400
 
-FLOPPY_TYPES = {"none": 0, "360k": 1, "1.2m": 2, "720k": 3, "1.44m": 4, "2.88m": 5}
+# Drive type codes by format name ("1.44m", "360k"...), from the one floppy table.
+FLOPPY_TYPES = {"none": 0}
+FLOPPY_TYPES.update((f.name.lower(), f.cmos_type) for f in floppy.FORMATS)
 
 
 def _to_bcd(value):
