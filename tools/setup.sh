@@ -51,4 +51,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "pcemu setup: installing pcemu and its extras into .venv" >&2
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[display,test]"
     touch "$stamp"
+    echo "pcemu setup: pcemu and pcemu-img are in .venv/bin; to call them bare:" >&2
+    echo "    export PATH=\"$root/.venv/bin:\$PATH\"" >&2
 fi
