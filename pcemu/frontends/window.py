@@ -266,8 +266,10 @@ class Window:
     # ------------------------------------------------------------------ display
     def open(self):
         pg = self.pg
-        # SDL names the X11 window class after this (else after the script: "__main__.py").
+        # SDL reads these when it creates the window: the X11 class and the Wayland app id
+        # (pygame's import sets the X11 one to the script's name: "__main__.py").
         os.environ["SDL_VIDEO_X11_WMCLASS"] = WINDOW_CLASS
+        os.environ["SDL_VIDEO_WAYLAND_WMCLASS"] = WINDOW_CLASS
         try:
             pg.display.init()
             screen = self.machine.text_screen()
