@@ -14,9 +14,8 @@ import signal
 import sys
 
 from . import __version__
-
-from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_STATUS_HELP, EXIT_TIMEOUT,  # noqa: F401
-                     EXIT_USAGE, TimeoutExpired, UsageProblem)
+from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_SIGINT, EXIT_STATUS_HELP,  # noqa: F401
+                     EXIT_TIMEOUT, EXIT_USAGE, TimeoutExpired, UsageProblem)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -164,7 +163,7 @@ def main(argv=None):
         sys.stderr.write("pcemu: %s\n" % e)
         status = EXIT_TIMEOUT
     except KeyboardInterrupt:
-        status = 130
+        status = EXIT_SIGINT
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else EXIT_INPUT
     finally:

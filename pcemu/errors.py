@@ -29,10 +29,6 @@ class UsageProblem(Exception):
     """Something the user can fix (an image, a display, a terminal): one line, exit status 1."""
 
 
-class BadOption(UsageProblem):
-    """A command-line value that cannot work (found after parsing): exit status 2."""
-
-
 class TimeoutExpired(Exception):
     """The run's --timeout passed: exit status 124."""
 
