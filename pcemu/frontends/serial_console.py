@@ -216,8 +216,7 @@ def run_headless(machine, console, timeout=None):
             machine.send_serial(data)
 
     idle_since = None
-    full_screen = False
-    next_screen_check = 0.0
+    watch = _FullScreenWatch(machine, console)
     if console is not None and console.interactive:
         console.message("serial console on this terminal: Ctrl+] . quits, Ctrl+] ? lists the host keys")
     while True:
@@ -233,17 +232,12 @@ def run_headless(machine, console, timeout=None):
             take(data)
         while console.keystrokes:
             machine.queue_keystroke(console.keystrokes.pop(0))
-        now = time.monotonic()
-        if now >= next_screen_check:
-            next_screen_check = now + FULL_SCREEN_CHECK_SECONDS
-            if looks_full_screen(machine.text_screen()) != full_screen:
-                full_screen = not full_screen
-                if full_screen:
-                    console.message(FULL_SCREEN_MESSAGE)
+        watch.check()
         if settle is not None and not settle.done and settle.check():
             machine.send_serial(bytes(held))
             held.clear()
         if console.quit:
+            watch.check(now=True)
             return EXIT_OK
         if console.eof and (settle is None or settle.done):
             # Done when the guest has taken all input and waits, for a moment of guest time.
@@ -251,9 +245,34 @@ def run_headless(machine, console, timeout=None):
                 if idle_since is None:
                     idle_since = machine.guest_ns()
                 elif machine.guest_ns() - idle_since > 300_000_000:
+                    watch.check(now=True)
                     return EXIT_OK
             else:
                 idle_since = None
+
+
+class _FullScreenWatch:
+    """Says once on stderr when the guest's screen turns into something only a full
+    display shows. Looks every FULL_SCREEN_CHECK_SECONDS of host or of guest time (a
+    virtual clock can run seconds of guest time in a moment), and on demand."""
+
+    def __init__(self, machine, console):
+        self.machine = machine
+        self.console = console
+        self.full_screen = False
+        self.next_host = 0.0
+        self.next_guest = 0
+
+    def check(self, now=False):
+        host, guest = time.monotonic(), self.machine.guest_ns()
+        if not (now or host >= self.next_host or guest >= self.next_guest):
+            return
+        self.next_host = host + FULL_SCREEN_CHECK_SECONDS
+        self.next_guest = guest + int(FULL_SCREEN_CHECK_SECONDS * 1e9)
+        if looks_full_screen(self.machine.text_screen()) != self.full_screen:
+            self.full_screen = not self.full_screen
+            if self.full_screen:
+                self.console.message(FULL_SCREEN_MESSAGE)
 
 
 class _Settle:
