@@ -14,18 +14,22 @@ next timer (virtual clock) or the host sleeps until it (realtime clock).
 The Python API (``Machine``) is what the tests and the front ends use: run
 for a number of instructions or until text shows, type keys, read the screen
 and the serial output. Keys go in as scancodes through the 8042 and bytes
-through the UART, exactly as hardware would deliver them. The one place it
-looks into guest memory is the pacing of typed input, see ``_deliver_input``.
+through the UART, exactly as hardware would deliver them. It reads guest
+memory in two places only, both BIOS data area bytes every PC BIOS keeps: the
+keyboard ring's pointers to pace typed input (see ``_deliver_input``) and the
+mode number INT 10h last set, for ``video_mode()``.
 
 Front ends own their loop (TinyEMU's shape): call ``step_quantum(sleep=False)``,
 then wait on their own input for at most ``sleep_duration(limit)`` seconds,
 and read what to show through ``text_screen()``, ``cursor()``,
-``keyboard_leds()``, ``halted`` and ``icount``; nothing else of the machine.
+``keyboard_leds()``, ``halted``, ``icount``, ``video_mode()``,
+``in_graphics_mode()``, ``graphics_frame()`` and ``picture_key()``; nothing else of the machine.
 """
 
 import os
 import pathlib
 import time
+from collections import namedtuple
 
 from . import floppy
 from .bus import IoPorts, Memory
@@ -39,11 +43,12 @@ from .devices.pit import Pit8254
 from .devices.rtc import Rtc146818
 from .devices.sysports import SystemPorts
 from .devices.uart import BufferSerial, Uart16550
-from .devices.vga import VgaText
+from .devices.vga import Vga
 from .disk import DiskError, DiskImage
 from .errors import GuestFault, Timeout
 from .irq import IrqLine
 from .resources import BIOS_IMAGE_NAME, data_file
+from .screenshot import picture, write_png
 
 # The BIOS ROM built from bios/ by bios/build.sh, shipped inside the package.
 BIOS_IMAGE = data_file(BIOS_IMAGE_NAME)
@@ -53,15 +58,20 @@ BIOS_BASE = 0xF0000
 CMOS_PCEMU_CONFIG = 0x50
 CONFIG_SERIAL_CONSOLE = 0x01
 
-# BIOS data area (segment 40h): the keyboard ring buffer's head/tail and bounds,
-# at the addresses every PC BIOS keeps them (ours: bios/bda.inc). Read only to pace
-# typed input, see Machine._deliver_input.
+# BIOS data area (segment 40h), at the addresses every PC BIOS keeps (ours: bios/bda.inc,
+# checked by tests/test_machine_api.py): the keyboard ring buffer's head/tail and bounds,
+# read to pace typed input (Machine._deliver_input), and the current video mode.
 BDA_KBD_HEAD = 0x41A
 BDA_KBD_TAIL = 0x41C
 BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
+BDA_VIDEO_MODE = 0x449
 
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+
+
+class VideoMode(namedtuple("VideoMode", "number graphics width height colours")):
+    """``width`` x ``height`` are pixels in graphics modes, columns x rows in text modes."""
 
 
 class Machine:
@@ -151,7 +161,7 @@ class Machine:
         self.rtc = Rtc146818(self.io, self.clock, irq=irq(8), epoch=rtc_epoch)
         self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
                               clock=self.clock)
-        self.vga = VgaText(self.io, self.mem, clock=self.clock)
+        self.vga = Vga(self.io, self.mem, clock=self.clock)
         hdds = self.hdd_drives + [None] * (2 - len(self.hdd_drives))
         fdds = self.floppy_drives + [None] * (2 - len(self.floppy_drives))
         self.ata_primary = AtaChannel(self.io, base=0x1F0, ctrl=0x3F6, irq=irq(14), drives=hdds,
@@ -392,6 +402,40 @@ class Machine:
         """(row, column) of the CRTC cursor."""
         s = self.vga.text_screen()
         return s.cursor_row, s.cursor_col
+
+    def video_mode(self):
+        """The video mode on screen: a VideoMode with the BIOS mode number (BDA 40:49h, what
+        the guest last set through INT 10h), whether the VGA is in a graphics mode, and its
+        size (pixels, or text columns and rows) and colours, as the VGA's registers say."""
+        vga = self.vga
+        number = self.mem.data[BDA_VIDEO_MODE]
+        if vga.graphics:
+            return VideoMode(number, True, *vga.graphics_geometry())
+        s = vga.text_screen()
+        return VideoMode(number, False, s.cols, s.rows, 2 if s.mono else 16)
+
+    def screenshot(self, path):
+        """Save what the display shows as a PNG (any mode; no pygame needed)."""
+        width, height, rows = picture(self.vga)
+        write_png(path, width, height, rows)
+        return width, height
+
+    def in_graphics_mode(self):
+        """True while the VGA shows a graphics mode (text front ends cannot show it)."""
+        return self.vga.graphics
+
+    def graphics_frame(self):
+        """In a graphics mode, the picture (a pcemu.devices.vga_scanout.GraphicsFrame:
+        DAC indices at the monitor's raster, the DAC as RGB); None in text modes."""
+        return self.vga.graphics_frame() if self.vga.graphics else None
+
+    def picture_key(self):
+        """A value that changes whenever the graphics picture may have: front ends redraw
+        when it does (the CGA modes' memory is plain RAM, so its bytes are part of it)."""
+        vga = self.vga
+        if (vga.gc[0x06] >> 2) & 3 == 3:
+            return vga.picture_changes(), bytes(self.mem.data[0xB8000:0xBC000])
+        return vga.picture_changes(), None
 
     def keyboard_leds(self):
         """The lock LEDs the guest last set on the keyboard: bit 0 Scroll, 1 Num, 2 Caps Lock."""

@@ -86,3 +86,4 @@ def test_keyboard_ring_addresses_match_the_bios_source():
     assert machine.BDA_KBD_TAIL == 0x400 + equ["BDA_KB_TAIL"]
     assert machine.BDA_KBD_START == 0x400 + equ["BDA_KB_START"]
     assert machine.BDA_KBD_END == 0x400 + equ["BDA_KB_END"]
+    assert machine.BDA_VIDEO_MODE == 0x400 + equ["BDA_VID_MODE"]

@@ -36,6 +36,7 @@ import sys
 import time
 
 from ..errors import EXIT_OK, TimeoutExpired
+from .graphics_notice import GraphicsNotice
 from .keyboard import US_CHARS, USAGE, press_and_release
 
 ESCAPE_KEY = 0x1D  # Ctrl+], the escape prefix (as telnet's)
@@ -117,7 +118,9 @@ class StdioConsole:
     def message(self, text):
         """One line for the user on stderr, from its own line start (the terminal is raw)."""
         lead = b"" if self.last_byte in (None, 0x0A) else b"\r\n"
-        os.write(self.err_fd, lead + ("pcemu: %s\r\n" % text).encode())
+        if not text.startswith("pcemu: "):
+            text = "pcemu: " + text
+        os.write(self.err_fd, lead + ("%s\r\n" % text).encode())
         self.last_byte = 0x0A
 
     def end_line(self):
@@ -217,6 +220,7 @@ def run_headless(machine, console, timeout=None):
 
     idle_since = None
     watch = _FullScreenWatch(machine, console)
+    notice = GraphicsNotice(machine)
     if console is not None and console.interactive:
         console.message("serial console on this terminal: Ctrl+] . quits, Ctrl+] ? lists the host keys")
     while True:
@@ -226,6 +230,9 @@ def run_headless(machine, console, timeout=None):
             machine.step_quantum()
             continue
         machine.step_quantum(sleep=False)
+        message = notice.check()
+        if message:
+            console.message(message)
         # While the guest halts, wait on stdin until its next timer: a key wakes us at once.
         data = console.poll(machine.sleep_duration(0.05))
         if data:
@@ -269,6 +276,8 @@ class _FullScreenWatch:
             return
         self.next_host = host + FULL_SCREEN_CHECK_SECONDS
         self.next_guest = guest + int(FULL_SCREEN_CHECK_SECONDS * 1e9)
+        if self.machine.in_graphics_mode():
+            return  # GraphicsNotice speaks for graphics modes
         if looks_full_screen(self.machine.text_screen()) != self.full_screen:
             self.full_screen = not self.full_screen
             if self.full_screen:

@@ -38,6 +38,7 @@ import time
 
 from ..errors import TimeoutExpired, UsageProblem
 from .font import cp437_to_unicode
+from .graphics_notice import GraphicsNotice
 from .keyboard import US_CHARS, USAGE, char_to_scancodes, press_and_release
 
 FRAME_RATE = 30
@@ -375,14 +376,22 @@ class Terminal:
         start = time.monotonic()
         deadline = None if self.timeout is None else start + self.timeout
         self.next_frame = start
+        notice = GraphicsNotice(machine)
         while not self.quit:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
             self.read_keys()
-            text = machine.text_screen()
-            height, width = self.stdscr.getmaxyx()
-            self.screen.draw(text, status_line(text, height, width, now < self.help_until))
+            message = notice.check()
+            if message:
+                self.stdscr.erase()
+                self.stdscr.addstr(0, 0, message[:self.stdscr.getmaxyx()[1] - 1])
+            if notice.in_graphics:
+                self.screen.invalidate()  # redrawn in full when the guest is back in text
+            else:
+                text = machine.text_screen()
+                height, width = self.stdscr.getmaxyx()
+                self.screen.draw(text, status_line(text, height, width, now < self.help_until))
             self.stdscr.refresh()
             self.next_frame += period
             if self.next_frame < now:
