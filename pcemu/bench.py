@@ -407,8 +407,9 @@ class BootProfile:
     segment kind (BIOS ROM or not) are exact.
     """
 
-    def __init__(self, machine):
+    def __init__(self, machine, stop_at=None):
         self.m = machine
+        self.stop_at = stop_at  # phase number: ask the CPU to stop as it begins
         cpu = machine.cpu
         self.phase = 0
         self.marks = [(0, time.perf_counter(), time.process_time())]
@@ -470,6 +471,8 @@ class BootProfile:
         self._account(self.in_bios)
         self.phase += 1
         self.marks.append((self.m.cpu.icount, time.perf_counter(), time.process_time()))
+        if self.phase == self.stop_at:
+            self.m.cpu.request_stop()
 
     def _transfer(self, old_cs, cpu, ah, vector):
         new_cs = cpu.sregs[1]
