@@ -75,3 +75,19 @@ def test_ram_sizing_finds_the_exact_size():
     assert ram_size_with_ram_ending_at(0x4F) == 316   # not a multiple of the 16K coarse step
     assert ram_size_with_ram_ending_at(0x50) == 320   # exactly on one
     assert ram_size_with_ram_ending_at(0x11) == 68    # just above the 64K never probed
+
+
+def test_80186_instructions_are_only_the_guarded_string_io():
+    # The BIOS stays 8086 code: `cpu 186` opens exactly one REP INSW/OUTSW at a time, reached
+    # only when post_detect_cpu found an 80186 (PVF_STRING_IO), and `cpu 8086` follows at once.
+    from conftest import ROOT
+
+    opened = []
+    for path in sorted((ROOT / "bios").rglob("*.asm")):
+        lines = [line.split(";")[0].strip() for line in path.read_text().splitlines()]
+        for i, line in enumerate(lines):
+            if line.startswith("cpu ") and line != "cpu 8086":
+                assert line == "cpu 186", (path.name, line)
+                assert lines[i + 1] in ("rep insw", "rep outsw") and lines[i + 2] == "cpu 8086", path.name
+                opened.append(path.name)
+    assert opened == ["ata.asm", "ata.asm"]
