@@ -2,14 +2,8 @@
 
 Parses options, builds the Machine, hands it to a front end (pygame window,
 terminal, or the headless serial console) and turns every failure the user
-can cause into one line on stderr and an exit status:
-
-    0 the run ended normally (window closed, stdin done, quit key)
-    1 bad input: a disk image, the BIOS image, a display that cannot open
-    2 bad command line
-    3 the guest faulted (halted with interrupts off, ...): a register dump follows
-  124 --timeout expired
-  130 interrupted (SIGINT, Ctrl+C); 143 terminated (SIGTERM)
+can cause into one line on stderr and an exit status (the statuses and the
+exceptions the front ends raise are in ``errors.py``).
 
 Whatever the exit, the disks are flushed first.
 """
@@ -19,15 +13,9 @@ import os
 import signal
 import sys
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-EXIT_GUEST = 3
-EXIT_TIMEOUT = 124
-
-
-class TimeoutExpired(Exception):
-    pass
+from . import __version__
+from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_SIGINT, EXIT_STATUS_HELP,  # noqa: F401
+                     EXIT_TIMEOUT, EXIT_USAGE, TimeoutExpired, UsageProblem)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,8 +25,39 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, not %d" % value)
+    return value
+
+
+def _serial_spec(text):
+    if text in ("stdio", "none") or (text.startswith("file:") and len(text) > 5):
+        return text
+    raise argparse.ArgumentTypeError("unknown value %r (use stdio, none or file:PATH)" % text)
+
+
+def _epilog():
+    from .frontends.serial_console import SERIAL_HOST_KEY_HELP
+    from .frontends.terminal import TERMINAL_HOST_KEY_HELP
+    from .frontends.window import HOST_KEY_HELP
+
+    return ("host keys (never sent to the guest):\n"
+            "  window:           %s\n"
+            "  --display=curses: %s\n"
+            "  --serial=stdio:   %s\n\n%s\n" % (HOST_KEY_HELP, TERMINAL_HOST_KEY_HELP, SERIAL_HOST_KEY_HELP,
+                                               EXIT_STATUS_HELP))
+
+
 def build_parser():
-    p = _Parser(prog="pcemu", description="An IBM PC-compatible emulator (8086/80186) that boots DOS.")
+    p = _Parser(prog="pcemu", usage="pcemu [options] IMAGE [IMAGE2 ...]   (IMAGE = --disk=IMAGE)",
+                description="An IBM PC-compatible emulator (8086/80186) that boots DOS.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+    p.add_argument("images", nargs="*", metavar="IMAGE", help="a disk image to attach, as --disk=IMAGE")
     p.add_argument("--disk", action="append", default=[], metavar="IMAGE",
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")
     p.add_argument("--floppy", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a floppy")
@@ -50,16 +69,20 @@ def build_parser():
     p.add_argument("--display", choices=["auto", "window", "curses", "term", "none"], default="auto",
                    help="window (pygame), curses/term (this terminal), or none (default: a window if "
                         "a graphical display is available)")
-    p.add_argument("--serial", default="none", metavar="stdio|none|file:PATH",
+    p.add_argument("--serial", default="none", metavar="stdio|none|file:PATH", type=_serial_spec,
                    help="COM1 back end; stdio makes this terminal the DOS console (default none)")
+    p.add_argument("--serial-crlf", choices=["auto", "keep", "lf"], default="auto",
+                   help="with --serial=stdio: keep DOS's CR LF line ends, or write LF; auto (the default) "
+                        "writes LF into a pipe or file and keeps CR LF on a terminal")
     p.add_argument("--snapshot", action="store_true", help="keep disk writes in memory and drop them at exit")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="end the run after SECONDS of host time")
     p.add_argument("--stats", action="store_true", help="print statistics at exit")
-    p.add_argument("--scale", type=int, metavar="N", help="window scale factor")
+    p.add_argument("--scale", type=_positive_int, metavar="N", help="window scale factor (1 or more)")
     p.add_argument("--trace", metavar="FILE", help="write an instruction trace to FILE (slow)")
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--version", action="version", version="pcemu %s" % __version__)
     return p
 
 
@@ -73,11 +96,7 @@ def _choose_display(args):
     raise UsageProblem("no graphical display found: use --display=curses, or --display=none --serial=stdio")
 
 
-class UsageProblem(Exception):
-    pass
-
-
-def _serial_backend(spec):
+def _serial_backend(spec, crlf="auto"):
     from .devices.uart import FileSerial, NullSerial
 
     if spec == "none":
@@ -85,7 +104,7 @@ def _serial_backend(spec):
     if spec == "stdio":
         from .frontends.serial_console import StdioConsole
 
-        console = StdioConsole()
+        console = StdioConsole(crlf=crlf)
         return console, console
     if spec.startswith("file:") and len(spec) > 5:
         try:
@@ -97,8 +116,9 @@ def _serial_backend(spec):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    args.disk = args.images + args.disk
     if not (args.disk or args.floppy or args.hdd):
-        sys.stderr.write("pcemu: no disk image given (use --disk=IMAGE; see pcemu --help)\n")
+        sys.stderr.write("pcemu: no disk image given (pcemu IMAGE, or --disk=IMAGE; see pcemu --help)\n")
         return EXIT_USAGE
     if args.timeout is not None and args.timeout <= 0:
         sys.stderr.write("pcemu: --timeout must be positive\n")
@@ -118,7 +138,7 @@ def main(argv=None):
     status = EXIT_OK
     try:
         display = _choose_display(args)
-        serial, console = _serial_backend(args.serial)
+        serial, console = _serial_backend(args.serial, args.serial_crlf)
         machine = Machine(disks=args.disk, floppies=args.floppy, hdds=args.hdd, cpu=args.cpu,
                           clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
                           snapshot=args.snapshot, bios=args.bios)
@@ -143,7 +163,7 @@ def main(argv=None):
         sys.stderr.write("pcemu: %s\n" % e)
         status = EXIT_TIMEOUT
     except KeyboardInterrupt:
-        status = 130
+        status = EXIT_SIGINT
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else EXIT_INPUT
     finally:
@@ -152,6 +172,8 @@ def main(argv=None):
         if machine is not None:
             machine.flush()
             if args.stats:
+                if console is not None:
+                    console.end_line()
                 sys.stderr.write(machine.format_stats() + "\n")
             machine.close()
         signal.signal(signal.SIGTERM, previous_term)
@@ -163,7 +185,7 @@ def _run_front_end(machine, display, console, args):
         try:
             from .frontends.window import run_window
         except ImportError as e:
-            raise UsageProblem("the window needs pygame (%s): install pcemu[display], or use "
+            raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
                                "--display=curses or --display=none --serial=stdio" % e)
         return run_window(machine, scale=args.scale, timeout=args.timeout)
     if display == "curses":

@@ -2,7 +2,8 @@
 # Sets up pcemu on a Debian machine: Debian's PyPy, NASM, a PyPy venv in .venv
 # with the package and its extras. Idempotent and quiet when nothing is missing.
 # Usage: tools/setup.sh [--test]   (--test also installs the test referees: mtools,
-#        dosfstools, QEMU's i386 system emulator for the chip comparisons)
+#        dosfstools, QEMU's i386 system emulator for the chip comparisons, qemu-img,
+#        the font sources)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,6 +24,8 @@ if [ "$want_test" = 1 ]; then
     command -v mdir >/dev/null 2>&1 || pkgs+=(mtools)
     command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
     command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
+    command -v qemu-img >/dev/null 2>&1 || pkgs+=(qemu-utils)
+    [ -f /usr/share/consolefonts/default8x16.psf.gz ] || pkgs+=(console-data)
 fi
 
 if [ "${#pkgs[@]}" -gt 0 ]; then
@@ -48,4 +51,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "pcemu setup: installing pcemu and its extras into .venv" >&2
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[display,test]"
     touch "$stamp"
+    echo "pcemu setup: pcemu and pcemu-img are in .venv/bin; to call them bare:" >&2
+    echo "    export PATH=\"$root/.venv/bin:\$PATH\"" >&2
 fi

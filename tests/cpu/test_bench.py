@@ -7,12 +7,11 @@ import sys
 import pytest
 
 from pcemu import bench
-from conftest import ROOT
+from conftest import ROOT, require_tool
 
 
 def nasm_build(tmp_path, source):
-    if shutil.which("nasm") is None:
-        pytest.fail("nasm is not installed (tools/setup.sh --test installs it)")
+    require_tool("nasm")
     out = tmp_path / "out.bin"
     subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(ROOT / "tools" / source)], check=True)
     return out.read_bytes()
