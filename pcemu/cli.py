@@ -15,9 +15,8 @@ import signal
 import sys
 
 from . import __version__
-
-from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE,  # noqa: F401
-                     TimeoutExpired, UsageProblem)
+from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_SIGINT, EXIT_STATUS_HELP,  # noqa: F401
+                     EXIT_TIMEOUT, EXIT_USAGE, TimeoutExpired, UsageProblem)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,8 +26,39 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, not %d" % value)
+    return value
+
+
+def _serial_spec(text):
+    if text in ("stdio", "none") or (text.startswith("file:") and len(text) > 5):
+        return text
+    raise argparse.ArgumentTypeError("unknown value %r (use stdio, none or file:PATH)" % text)
+
+
+def _epilog():
+    from .frontends.serial_console import SERIAL_HOST_KEY_HELP
+    from .frontends.terminal import TERMINAL_HOST_KEY_HELP
+    from .frontends.window import HOST_KEY_HELP
+
+    return ("host keys (never sent to the guest):\n"
+            "  window:           %s\n"
+            "  --display=curses: %s\n"
+            "  --serial=stdio:   %s\n\n%s\n" % (HOST_KEY_HELP, TERMINAL_HOST_KEY_HELP, SERIAL_HOST_KEY_HELP,
+                                               EXIT_STATUS_HELP))
+
+
 def build_parser():
-    p = _Parser(prog="pcemu", description="An IBM PC-compatible emulator (8086/80186) that boots DOS.")
+    p = _Parser(prog="pcemu", usage="pcemu [options] IMAGE [IMAGE2 ...]   (IMAGE = --disk=IMAGE)",
+                description="An IBM PC-compatible emulator (8086/80186) that boots DOS.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+    p.add_argument("images", nargs="*", metavar="IMAGE", help="a disk image to attach, as --disk=IMAGE")
     p.add_argument("--disk", action="append", default=[], metavar="IMAGE",
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")
     p.add_argument("--floppy", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a floppy")
@@ -40,16 +70,23 @@ def build_parser():
     p.add_argument("--display", choices=["auto", "window", "curses", "term", "none"], default="auto",
                    help="window (pygame), curses/term (this terminal), or none (default: a window if "
                         "a graphical display is available)")
-    p.add_argument("--serial", default="none", metavar="stdio|none|file:PATH",
+    p.add_argument("--serial", default="none", metavar="stdio|none|file:PATH", type=_serial_spec,
                    help="COM1 back end; stdio makes this terminal the DOS console (default none)")
+    p.add_argument("--serial-crlf", choices=["auto", "keep", "lf"], default="auto",
+                   help="with --serial=stdio: keep DOS's CR LF line ends, or write LF; auto (the default) "
+                        "writes LF into a pipe or file and keeps CR LF on a terminal")
     p.add_argument("--snapshot", action="store_true", help="keep disk writes in memory and drop them at exit")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="end the run after SECONDS of host time")
     p.add_argument("--stats", action="store_true", help="print statistics at exit")
-    p.add_argument("--scale", type=int, metavar="N", help="window scale factor")
+    p.add_argument("--scale", type=_positive_int, metavar="N", help="window scale factor (1 or more)")
     p.add_argument("--trace", metavar="FILE", help="write an instruction trace to FILE (slow)")
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--cpu-tier", choices=["interp", "auto"], default="interp",
+                   help="interp: interpret every instruction; auto: translate hot code into Python "
+                        "functions (same results, faster) (default interp)")
+    p.add_argument("--dump-blocks", metavar="DIR", help="write the source of every translated block to DIR")
     p.add_argument("--version", action="version", version="pcemu %s" % __version__)
     return p
 
@@ -68,7 +105,7 @@ def _choose_display(args):
     raise UsageProblem("no graphical display found: use --display=curses, or --display=none --serial=stdio")
 
 
-def _serial_backend(spec):
+def _serial_backend(spec, crlf="auto"):
     from .devices.uart import FileSerial, NullSerial
 
     if spec == "none":
@@ -76,7 +113,7 @@ def _serial_backend(spec):
     if spec == "stdio":
         from .frontends.serial_console import StdioConsole
 
-        console = StdioConsole()
+        console = StdioConsole(crlf=crlf)
         return console, console
     if spec.startswith("file:") and len(spec) > 5:
         try:
@@ -161,8 +198,9 @@ def main(argv=None):
 def _main(argv, signals):
     closed_fds = _guard_standard_fds()
     args = build_parser().parse_args(argv)
+    args.disk = args.images + args.disk
     if not (args.disk or args.floppy or args.hdd):
-        sys.stderr.write("pcemu: no disk image given (use --disk=IMAGE; see pcemu --help)\n")
+        sys.stderr.write("pcemu: no disk image given (pcemu IMAGE, or --disk=IMAGE; see pcemu --help)\n")
         return EXIT_USAGE
     if args.timeout is not None and not (math.isfinite(args.timeout) and 0 < args.timeout <= 1e9):
         return _usage_error("--timeout must be a positive number of seconds (at most 1e9), not %s"
@@ -182,16 +220,17 @@ def _main(argv, signals):
     status = EXIT_OK
     try:
         display = _choose_display(args)
-        serial, console = _serial_backend(args.serial)
+        serial, console = _serial_backend(args.serial, args.serial_crlf)
         machine = Machine(disks=args.disk, floppies=args.floppy, hdds=args.hdd, cpu=args.cpu,
                           clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
-                          snapshot=args.snapshot, bios=args.bios)
+                          snapshot=args.snapshot, bios=args.bios, translate=args.cpu_tier,
+                          dump_blocks=args.dump_blocks)
         # The host input this front end can deliver: a halted guest only that could wake waits for it.
         machine.host_inputs = set()
         if display in ("window", "curses"):
             machine.host_inputs.add("keyboard")
         if args.serial == "stdio":
-            machine.host_inputs.add("serial")
+            machine.host_inputs.update(("serial", "keyboard"))  # bytes, and keys by the escape prefix
         if args.debug_bios:
             machine.debug_sink = lambda line: sys.stderr.write("[bios] %s\n" % line)
         if args.trace_ports:
@@ -219,7 +258,7 @@ def _main(argv, signals):
         sys.stderr.write("pcemu: %s\n" % _os_error_text(e))
         status = EXIT_INPUT
     except KeyboardInterrupt:
-        status = 130
+        status = EXIT_SIGINT
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else EXIT_INPUT
     finally:
@@ -234,6 +273,8 @@ def _main(argv, signals):
                 if status == EXIT_OK:
                     status = EXIT_INPUT
             if args.stats:
+                if console is not None:
+                    console.end_line()
                 sys.stderr.write(machine.format_stats() + "\n")
             machine.close()
     if signals.status is not None:

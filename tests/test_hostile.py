@@ -76,10 +76,12 @@ DEBUGCON_GARBAGE = (bytes.fromhex("31c08ed8be127cac84c07404e6e9ebf7faf4") + b"\x
 
 # --- 1. prefixes ---------------------------------------------------------------------
 
+@pytest.mark.parametrize("tier", ["interp", "auto"])
 @pytest.mark.parametrize("cpu", ["8086", "80186"])
-def test_a_segment_full_of_prefixes_is_a_guest_fault(tmp_path, cpu):
+def test_a_segment_full_of_prefixes_is_a_guest_fault(tmp_path, cpu, tier):
     p = boot_floppy(tmp_path, PREFIX_SEGMENT)
-    r = pcemu("--disk=%s" % p, "--display=none", "--clock=virtual", "--cpu=" + cpu, "--timeout=60")
+    r = pcemu("--disk=%s" % p, "--display=none", "--clock=virtual", "--cpu=" + cpu, "--cpu-tier=" + tier,
+              "--timeout=60")
     assert_guest_fault(r, "prefix", "1000:")
 
 

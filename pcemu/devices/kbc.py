@@ -89,10 +89,10 @@ DEFAULT_TYPEMATIC = 0x2B  # 10.9 characters/s, 500 ms delay
 
 
 class Kbc8042:
-    """The 8042 and its keyboard; IRQ1 on ``irq1``."""
+    """The 8042 and its keyboard; IRQ1 on ``irq``."""
 
-    def __init__(self, io, irq1=None, on_reset=None, on_a20=None, clock=None):
-        self.irq1 = irq1
+    def __init__(self, io, irq=None, on_reset=None, on_a20=None, clock=None):
+        self.irq = irq
         self.on_reset = on_reset
         self.on_a20 = on_a20
         self.clock = clock
@@ -170,8 +170,8 @@ class Kbc8042:
         self._update_irq()
 
     def _update_irq(self):
-        if self.irq1 is not None:
-            self.irq1.set(bool(self.status & ST_OBF) and self.output_source < FROM_AUX
+        if self.irq is not None:
+            self.irq.set(bool(self.status & ST_OBF) and self.output_source < FROM_AUX
                           and bool(self.command_byte & CB_IRQ1))
 
     def _cancel_gap(self):

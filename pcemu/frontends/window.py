@@ -1,4 +1,4 @@
-"""The pygame window: the VGA text screen, and the host keyboard as the PC's keyboard.
+"""The pygame window: the VGA's picture, and the host keyboard as the PC's keyboard.
 
 Drawing follows the VGA in text mode: 9x16-dot cells (the 9th dot copies the
 8th for the line-drawing codes C0h-DFh), 40-column modes drawn with doubled
@@ -7,18 +7,29 @@ or as the bright-background bit, and the CRTC cursor blinking every 16
 frames. Each frame only the cells that changed are redrawn, from glyph
 images made once per (code, foreground, background).
 
+Graphics modes are drawn from the VGA's scan-out (``vga_scanout``): one byte
+per pixel as an 8-bit surface whose palette is the DAC, scaled by pygame to
+the raster a VGA monitor shows (320x200 as 640x400, 640x200 line-doubled,
+640x350 and 640x480 as they are), so palette changes show at the next frame.
+A frame is redrawn only when the VGA's registers or its A0000h window were
+written (or, in the CGA modes, the bytes at B8000h changed). No cursor is
+drawn in graphics modes, as on the VGA.
+
 The emulation runs between frames (60 per second). While the guest halts,
 the wait for its next timer is cut short at the next frame, so input is
 never more than a frame late.
 
 Host keys (never sent to the guest) are Ctrl+Alt plus a letter; the title
-bar lists them and shows the emulated speed.
+bar lists them and shows the image, the emulated speed and the state. When
+the guest stops for good (no bootable disk, halted with interrupts off) the
+window stays up showing the screen, as a PC would, with the reason in the
+title; closing it then ends the run with the guest-fault status.
 """
 
 import os
 import time
 
-from ..errors import TimeoutExpired, UsageProblem
+from ..errors import GuestFault, TimeoutExpired, UsageProblem
 from .font import CELL_WIDTH, GLYPH_HEIGHT, cell_rows, load_font
 from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_toggles_needed,
                        press_and_release, usage_from_sdl)
@@ -43,6 +54,7 @@ HOST_KEYS = {
     0x14: "quit",  # Q
 }
 HOST_KEY_HELP = "Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit"
+WINDOW_CLASS = "pcemu"  # X11 WM_CLASS, for window managers and task bars
 
 DEFAULT_PALETTE = (
     (0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0xAA, 0xAA),
@@ -220,6 +232,29 @@ class TextRenderer:
         return pg.Rect(ox, oy + y0 * s, width * s, (y1 - y0) * s)
 
 
+class GraphicsRenderer:
+    """Draws a VGA graphics frame (a ``vga_scanout.GraphicsFrame``) onto a pygame surface."""
+
+    def __init__(self, pygame, surface, scale=1, origin=(0, 0)):
+        self.pg = pygame
+        self.surface = surface
+        self.scale = scale
+        self.origin = origin
+        self.frames_drawn = 0  # since creation: tests count redraws with it
+
+    def invalidate(self):
+        pass  # each draw repaints the whole picture
+
+    def draw(self, frame):
+        pg = self.pg
+        image = pg.image.frombuffer(frame.pixels, (frame.width, frame.height), "P")
+        image.set_palette(frame.palette)
+        size = (frame.width * frame.xscale * self.scale, frame.height * self.scale)
+        self.surface.blit(pg.transform.scale(image, size), self.origin)
+        self.frames_drawn += 1
+        return [pg.Rect(self.origin, size)]
+
+
 def _window_error(e):
     return UsageProblem("cannot open a window (%s): use --display=curses, or --display=none "
                         "--serial=stdio" % (str(e) or type(e).__name__))
@@ -239,6 +274,7 @@ class Window:
         self.frame = 0
         self.paused = False
         self.quit = False
+        self.fault = None  # the GuestFault that stopped the guest; the window stays up showing it
         self.fullscreen = False
         self.grabbed = False
         self.swallowed = set()  # usages of host-key presses whose release must not reach the guest
@@ -253,6 +289,7 @@ class Window:
         self.renderer = None
         self.surface = None
         self._geometry = None
+        self._graphics_key = None
         self._title_time = 0.0
         self._title_icount = 0
         self._title_idle = 0.0
@@ -261,6 +298,10 @@ class Window:
     # ------------------------------------------------------------------ display
     def open(self):
         pg = self.pg
+        # SDL reads these when it creates the window: the X11 class and the Wayland app id
+        # (pygame's import sets the X11 one to the script's name: "__main__.py").
+        os.environ["SDL_VIDEO_X11_WMCLASS"] = WINDOW_CLASS
+        os.environ["SDL_VIDEO_WAYLAND_WMCLASS"] = WINDOW_CLASS
         try:
             pg.display.init()
             screen = self.machine.text_screen()
@@ -289,9 +330,24 @@ class Window:
         return max(1, min(int(area[0] // width), int(area[1] // height)))
 
     def _open_display(self, cols, rows):
-        pg = self.pg
         base_w = cols * CELL_WIDTH * dot_width(cols)
         base_h = rows * GLYPH_HEIGHT
+        scale, origin = self._open_surface(base_w, base_h)
+        self.renderer = TextRenderer(self.pg, self.surface, self.glyphs, scale, origin)
+        self._geometry = (cols, rows)
+        self.pg.display.flip()
+
+    def _open_graphics(self, width, height):
+        scale, origin = self._open_surface(width, height)
+        self.renderer = GraphicsRenderer(self.pg, self.surface, scale, origin)
+        self._geometry = ("graphics", width, height)
+        self._graphics_key = None
+        self.pg.display.flip()
+
+    def _open_surface(self, base_w, base_h):
+        """Size the window (or the full screen) for a ``base_w`` x ``base_h`` picture:
+        returns (scale, origin of the picture)."""
+        pg = self.pg
         if self.fullscreen:
             size = self._desktop_size()
             scale = self._fit_scale(base_w, base_h, size)
@@ -306,13 +362,14 @@ class Window:
             self.surface = pg.display.set_mode((base_w * scale, base_h * scale))
             origin = (0, 0)
         self.surface.fill((0, 0, 0))
-        self.renderer = TextRenderer(pg, self.surface, self.glyphs, scale, origin)
-        self._geometry = (cols, rows)
-        pg.display.flip()
+        return scale, origin
 
     def render(self):
-        """Draw the current frame; returns the number of cells redrawn."""
-        screen = self.machine.text_screen()
+        """Draw the current frame; returns the number of cells (graphics: frames) redrawn."""
+        machine = self.machine
+        if getattr(machine, "in_graphics_mode", bool)():
+            return self._render_graphics(machine)
+        screen = machine.text_screen()
         if (screen.cols, screen.rows) != self._geometry:
             self._open_display(screen.cols, screen.rows)
         before = self.renderer.cells_drawn
@@ -320,6 +377,18 @@ class Window:
         if rects:
             self.pg.display.update(rects)
         return self.renderer.cells_drawn - before
+
+    def _render_graphics(self, machine):
+        key = machine.picture_key()
+        if self._geometry and self._geometry[0] == "graphics" and key == self._graphics_key:
+            return 0
+        frame = machine.graphics_frame()
+        size = (frame.width * frame.xscale, frame.height)
+        if self._geometry != ("graphics",) + size:
+            self._open_graphics(*size)
+        self._graphics_key = key
+        self.pg.display.update(self.renderer.draw(frame))
+        return 1
 
     def screenshot(self, path=None):
         if path is None:
@@ -330,7 +399,10 @@ class Window:
 
     def toggle_fullscreen(self):
         self.fullscreen = not self.fullscreen
-        self._open_display(*self._geometry)
+        if self._geometry[0] == "graphics":
+            self._open_graphics(*self._geometry[1:])
+        else:
+            self._open_display(*self._geometry)
 
     def set_grab(self, on):
         pg = self.pg
@@ -353,16 +425,24 @@ class Window:
         mips = (icount - self._title_icount) / elapsed / 1e6 if elapsed > 0 else 0.0
         idle_share = (self.idle_seconds - self._title_idle) / elapsed if elapsed > 0 else 0.0
         self._title_time, self._title_icount, self._title_idle = now, icount, self.idle_seconds
+        parts = ["pcemu"] + [os.path.basename(path) for _, path in self.machine.drives()]
+        if self.fault is not None:
+            parts += ["stopped", self.fault.message + " (close the window to end)"]
+            title = " - ".join(parts)
+            if title != self._title:
+                self.pg.display.set_caption(title)
+                self._title = title
+            return
         if self.paused:
             state = "paused"
         elif self.machine.halted or idle_share > 0.5:
             state = "idle"
         else:
             state = "running"
-        parts = ["pcemu", "%.2f MIPS" % mips, state]
+        parts += ["%.2f MIPS" % mips, state]
         if self.grabbed:
             parts.append("keyboard grabbed")
-        if self.message and now < self.message_until:
+        if self.message and now < self.message_until and self.message != state:
             parts.append(self.message)
         else:
             parts.append(HOST_KEY_HELP)
@@ -432,6 +512,7 @@ class Window:
             self.keyboard.release_all(now)
         elif kind in (getattr(pg, "WINDOWEXPOSED", -1), getattr(pg, "VIDEOEXPOSE", -1)):
             self.renderer.invalidate()
+            self._graphics_key = None
 
     def host_action(self, action):
         pg = self.pg
@@ -498,7 +579,7 @@ class Window:
         self.next_frame += 1.0 / FRAME_RATE
         if self.next_frame < now:
             self.next_frame = now + 1.0 / FRAME_RATE  # fell behind: drop frames rather than race
-        if self.paused or self.quit:
+        if self.paused or self.quit or self.fault is not None:
             wait = self.next_frame - time.monotonic()
             if wait > 0 and not self.quit:
                 time.sleep(wait)
@@ -508,7 +589,12 @@ class Window:
             left = self.next_frame - time.monotonic()
             if left <= 0:
                 break
-            machine.step_quantum(sleep=False)
+            try:
+                machine.step_quantum(sleep=False)
+            except GuestFault as e:
+                self.fault = e
+                self._title_time = 0.0
+                return
             # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
             wait = machine.sleep_duration(left)
             if wait > 0:
@@ -526,6 +612,8 @@ class Window:
                 self.frame_step()
         except self.pg.error as e:
             raise _window_error(e)
+        if self.fault is not None:
+            raise self.fault  # the command line reports it (one line, registers, status 3)
         return 0
 
     def close(self):
