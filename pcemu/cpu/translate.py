@@ -508,17 +508,12 @@ class Decoder(object):
     def _decode(self):
         node = self.node
         is186 = self.is186
-        prefixes = 0
         while True:
             op = self.f8()
-            if op in (0x26, 0x2E, 0x36, 0x3E) or op == 0xF0 or (op == 0xF1 and not is186):
-                prefixes += 1
-                if prefixes > 16:
-                    # A hostile run (a whole segment of them never ends): the interpreter's
-                    # prefix loop handles it, and reports the endless one as a lockup.
-                    raise Untranslatable("long prefix run")
-                if op in (0x26, 0x2E, 0x36, 0x3E):
-                    self.ovr = (op >> 3) & 3
+            if op in (0x26, 0x2E, 0x36, 0x3E):
+                self.ovr = (op >> 3) & 3
+                continue
+            if op == 0xF0 or (op == 0xF1 and not is186):
                 continue
             break
         if op in (0xF2, 0xF3):
