@@ -38,7 +38,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    p = _Parser(prog="pcemu", description="An IBM PC-compatible emulator (8086/80186) that boots DOS.")
+    p = _Parser(prog="pcemu", description="An IBM PC-compatible emulator (8086/80186) that boots DOS. "
+                "Without a disk it boots its built-in FreeDOS floppy.")
     p.add_argument("--disk", action="append", default=[], metavar="IMAGE",
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")
     p.add_argument("--floppy", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a floppy")
@@ -97,9 +98,7 @@ def _serial_backend(spec):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if not (args.disk or args.floppy or args.hdd):
-        sys.stderr.write("pcemu: no disk image given (use --disk=IMAGE; see pcemu --help)\n")
-        return EXIT_USAGE
+    builtin = not (args.disk or args.floppy or args.hdd)
     if args.timeout is not None and args.timeout <= 0:
         sys.stderr.write("pcemu: --timeout must be positive\n")
         return EXIT_USAGE
@@ -119,7 +118,14 @@ def main(argv=None):
     try:
         display = _choose_display(args)
         serial, console = _serial_backend(args.serial)
-        machine = Machine(disks=args.disk, floppies=args.floppy, hdds=args.hdd, cpu=args.cpu,
+        floppies = args.floppy
+        if builtin:
+            from . import freedos
+
+            floppies = [freedos.open_disk()]
+            sys.stderr.write("pcemu: no disk given: booting the built-in FreeDOS floppy as A:, its writes "
+                             "kept in memory (pcemu-img create --freedos NAME.img makes a copy you keep)\n")
+        machine = Machine(disks=args.disk, floppies=floppies, hdds=args.hdd, cpu=args.cpu,
                           clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
                           snapshot=args.snapshot, bios=args.bios)
         if args.debug_bios:
