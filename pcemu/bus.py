@@ -19,6 +19,8 @@ port and port+1, as the ISA bus does. Unclaimed ports read 0xFF and drop
 writes, counting both so a debugger can see what the guest probed.
 """
 
+from . import state
+
 MEM_SIZE = 1 << 20
 ADDR_MASK = MEM_SIZE - 1
 PAGE_SHIFT = 12
@@ -31,6 +33,9 @@ MMIO = 2
 
 class Memory:
     """1 MiB physical address space, wrapping at 0xFFFFF like the 8086's A20-less bus."""
+
+    # Page kinds and devices are wiring (fixed when the machine is built); contents are state.
+    STATE = state.Description("memory", fields=[state.Bytes("data", MEM_SIZE)], wiring=["kind", "devices"])
 
     def __init__(self):
         self.data = bytearray(MEM_SIZE)

@@ -44,7 +44,8 @@ def build_parser():
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")
     p.add_argument("--floppy", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a floppy")
     p.add_argument("--hdd", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a hard disk")
-    p.add_argument("--cpu", choices=["8086", "80186"], default="80186", help="CPU model (default 80186)")
+    p.add_argument("--cpu", choices=["8086", "80186"], default=None,
+                   help="CPU model (default 80186, or the saved one with --load-state)")
     p.add_argument("--clock", choices=["realtime", "virtual"], default="realtime",
                    help="realtime follows the host clock; virtual derives time from the instruction "
                         "count so runs repeat exactly (default realtime)")
@@ -61,6 +62,12 @@ def build_parser():
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--save-state", metavar="FILE",
+                   help="save the machine's state to FILE when the run ends normally (and on Ctrl+Alt+W "
+                        "in the window)")
+    p.add_argument("--load-state", metavar="FILE",
+                   help="start from a state saved with --save-state (its disks, unless disks are given: "
+                        "they must be the same images)")
     return p
 
 
@@ -98,13 +105,14 @@ def _serial_backend(spec):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    builtin = not (args.disk or args.floppy or args.hdd)
+    builtin = not (args.disk or args.floppy or args.hdd) and not args.load_state
     if args.timeout is not None and args.timeout <= 0:
         sys.stderr.write("pcemu: --timeout must be positive\n")
         return EXIT_USAGE
 
     from .disk import DiskError
     from .machine import GuestFault, Machine
+    from .state import StateError
 
     machine = None
     console = None
@@ -125,9 +133,16 @@ def main(argv=None):
             floppies = [freedos.open_disk()]
             sys.stderr.write("pcemu: no disk given: booting the built-in FreeDOS floppy as A:, its writes "
                              "kept in memory (pcemu-img create --freedos NAME.img makes a copy you keep)\n")
-        machine = Machine(disks=args.disk, floppies=floppies, hdds=args.hdd, cpu=args.cpu,
-                          clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
-                          snapshot=args.snapshot, bios=args.bios)
+        if args.load_state and not (args.disk or args.floppy or args.hdd):
+            machine = Machine.from_state(args.load_state, cpu=args.cpu or None, clock=args.clock, serial=serial,
+                                         serial_console=(args.serial == "stdio"), snapshot=args.snapshot,
+                                         bios=args.bios)
+        else:
+            machine = Machine(disks=args.disk, floppies=floppies, hdds=args.hdd, cpu=args.cpu or "80186",
+                              clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
+                              snapshot=args.snapshot, bios=args.bios)
+            if args.load_state:
+                machine.load_state(args.load_state)
         if args.debug_bios:
             machine.debug_sink = lambda line: sys.stderr.write("[bios] %s\n" % line)
         if args.trace_ports:
@@ -135,7 +150,7 @@ def main(argv=None):
         if args.trace:
             machine.trace_instructions(args.trace)
         status = _run_front_end(machine, display, console, args)
-    except (DiskError, UsageProblem) as e:
+    except (DiskError, UsageProblem, StateError) as e:
         sys.stderr.write("pcemu: %s\n" % e)
         status = EXIT_INPUT
     except GuestFault as e:
@@ -155,6 +170,13 @@ def main(argv=None):
     finally:
         if console is not None:
             console.restore()
+        if machine is not None and args.save_state and status in (EXIT_OK, EXIT_TIMEOUT):
+            # Only between run steps: after a fault or a signal the CPU may be mid-instruction.
+            try:
+                machine.save_state(args.save_state)
+            except StateError as e:
+                sys.stderr.write("pcemu: %s\n" % e)
+                status = EXIT_INPUT
         if machine is not None:
             machine.flush()
             if args.stats:
@@ -171,7 +193,7 @@ def _run_front_end(machine, display, console, args):
         except ImportError as e:
             raise UsageProblem("the window needs pygame (%s): install pcemu[display], or use "
                                "--display=curses or --display=none --serial=stdio" % e)
-        return run_window(machine, scale=args.scale, timeout=args.timeout)
+        return run_window(machine, scale=args.scale, timeout=args.timeout, state_path=args.save_state)
     if display == "curses":
         from .frontends.terminal import run_terminal
 

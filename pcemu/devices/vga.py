@@ -34,6 +34,7 @@ one, successive reads step through a fixed pattern that has both edges.
 """
 
 from pcemu.clock import NS_PER_SEC
+from pcemu import state
 
 # Miscellaneous output
 MISC_IO_COLOUR = 0x01
@@ -120,6 +121,16 @@ class TextScreen:
 
 
 class VgaText:
+    # Text memory (B8000h) is RAM, saved with it; these are the card's registers.
+    STATE = state.Description("VGA", fields=[
+        state.Int("misc_output"), state.Bytes("crtc", 64), state.Int("crtc_index"), state.Bytes("seq", 8),
+        state.Int("seq_index"), state.Bytes("gc", 16), state.Int("gc_index"), state.Bytes("attr", 32),
+        state.Int("attr_index"), state.Bool("attr_flipflop"), state.Bytes("dac", 768), state.Int("pel_mask"),
+        state.Int("dac_read_index"), state.Int("dac_write_index"), state.Int("dac_component"),
+        state.Int("dac_state"), state.Int("feature_control"), state.Int("_status_reads"), state.Int("_changes"),
+        state.Int("register_writes"),
+    ], post_load="_state_loaded", wiring=["mem", "clock"])
+
     def __init__(self, io, mem, clock=None):
         self.mem = mem
         self.clock = clock
@@ -159,6 +170,9 @@ class VgaText:
         self._status_reads = 0
         self._changes = 0
         self.register_writes = 0
+
+    def _state_loaded(self):
+        self._changes += 1  # front ends redraw the whole picture
 
     def change_count(self):
         """Grows whenever a register that affects the picture is written."""
