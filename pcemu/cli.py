@@ -65,6 +65,9 @@ def build_parser():
     p.add_argument("--save-state", metavar="FILE",
                    help="save the machine's state to FILE when the run ends normally (and on Ctrl+Alt+W "
                         "in the window)")
+    p.add_argument("--mount", metavar="DIR",
+                   help="a host folder as a FAT hard disk (C: after any hard disks given); what the guest "
+                        "creates or changes is written back to the folder at exit")
     p.add_argument("--load-state", metavar="FILE",
                    help="start from a state saved with --save-state (its disks, unless disks are given: "
                         "they must be the same images)")
@@ -104,8 +107,16 @@ def _serial_backend(spec):
 
 
 def main(argv=None):
+    raw = sys.argv[1:] if argv is None else list(argv)
+    if raw[:1] == ["run"]:
+        from .run import main as run_main
+
+        return run_main(raw[1:])
     args = build_parser().parse_args(argv)
     builtin = not (args.disk or args.floppy or args.hdd) and not args.load_state
+    if args.mount and args.load_state:
+        sys.stderr.write("pcemu: --mount cannot be combined with --load-state (the state has its own disks)\n")
+        return EXIT_USAGE
     if args.timeout is not None and args.timeout <= 0:
         sys.stderr.write("pcemu: --timeout must be positive\n")
         return EXIT_USAGE
@@ -116,6 +127,8 @@ def main(argv=None):
 
     machine = None
     console = None
+    mounted = None
+    mount_dir = None
     previous_term = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum, frame):
@@ -127,6 +140,21 @@ def main(argv=None):
         display = _choose_display(args)
         serial, console = _serial_backend(args.serial)
         floppies = args.floppy
+        hdds = list(args.hdd)
+        if args.mount:
+            import tempfile
+
+            from .disk import DiskImage
+            from .hostfolder import HostFolder, MountError
+
+            try:
+                mounted = HostFolder(args.mount)
+                mount_dir = tempfile.mkdtemp(prefix="pcemu-mount-")
+                for note in mounted.build(os.path.join(mount_dir, "mount.img")):
+                    sys.stderr.write("pcemu: %s\n" % note)
+            except MountError as e:
+                raise UsageProblem(str(e))
+            hdds.append(DiskImage.open(os.path.join(mount_dir, "mount.img"), kind="hdd"))
         if builtin:
             from . import freedos
 
@@ -138,7 +166,7 @@ def main(argv=None):
                                          serial_console=(args.serial == "stdio"), snapshot=args.snapshot,
                                          bios=args.bios)
         else:
-            machine = Machine(disks=args.disk, floppies=floppies, hdds=args.hdd, cpu=args.cpu or "80186",
+            machine = Machine(disks=args.disk, floppies=floppies, hdds=hdds, cpu=args.cpu or "80186",
                               clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
                               snapshot=args.snapshot, bios=args.bios)
             if args.load_state:
@@ -182,6 +210,19 @@ def main(argv=None):
             if args.stats:
                 sys.stderr.write(machine.format_stats() + "\n")
             machine.close()
+        if mounted is not None and mounted.image is not None:
+            try:
+                for note in mounted.write_back():
+                    sys.stderr.write("pcemu: %s\n" % note)
+            except Exception as e:  # the folder must hear of it: the guest's files are in the image
+                sys.stderr.write("pcemu: writing back to %s failed: %s (the guest's disk is kept in %s)\n"
+                                 % (args.mount, e, mount_dir))
+                mount_dir = None
+                status = EXIT_INPUT
+        if mount_dir is not None:
+            import shutil
+
+            shutil.rmtree(mount_dir, ignore_errors=True)
         signal.signal(signal.SIGTERM, previous_term)
     return status
 
