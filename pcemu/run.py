@@ -228,7 +228,8 @@ class Session:
 
 def _clean(body):
     """DOS output as host text: CR LF to LF, without the line end COMMAND.COM puts before its
-    prompt when echo is on (after a line end of the program's own, or alone)."""
+    prompt when echo is on (after a line end of the program's own, or alone). Output that
+    does not end in a line end keeps COMMAND.COM's: nothing the program printed is cut."""
     if body.endswith(b"\r\n\r\n") or body == b"\r\n":
         body = body[:-2]
     return body.decode("cp437").replace("\r\n", "\n").replace("\r", "")
