@@ -203,10 +203,11 @@ class Dos:
         self._host_wrote = True
 
     def screenshot(self, path):
-        """A PNG of the text screen (pygame draws it with pcemu's VGA font)."""
+        """A PNG of what the display shows; returns ``path``."""
         machine = self.machine
         if hasattr(machine, "screenshot"):
-            return machine.screenshot(path)
+            machine.screenshot(os.fspath(path))
+            return path
         from .frontends.font import load_font
         from .frontends.window import TextRenderer, import_pygame
 

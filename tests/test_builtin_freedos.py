@@ -4,18 +4,15 @@ with no disk, and `pcemu-img create --freedos`."""
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
 
-from conftest import BUILTIN_IMAGE, IMAGES_DIR, ROOT, image_path
+from conftest import BUILTIN_IMAGE, ROOT, image_path, require_tool
 from pcemu import freedos
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 FILES = ["KERNEL.SYS", "COMMAND.COM", "CONFIG.SYS", "AUTOEXEC.BAT", "README.TXT"]
-needs_mtools = pytest.mark.skipif(shutil.which("mdir") is None, reason="mtools not installed")
 
 
 def mtype(img, name):
@@ -30,23 +27,21 @@ def test_image_is_small_and_a_floppy():
     assert data[3:11] == b"FreeDOS " and data[510:512] == b"\x55\xaa"
 
 
-@needs_mtools
 def test_files_and_filesystem_checked_by_mtools_and_fsck():
+    require_tool("mdir", "mtype", "fsck.fat")
     img = image_path(BUILTIN_IMAGE)
     listing = subprocess.run(["mdir", "-b", "-i", str(img), "::/"], check=True, capture_output=True,
                              text=True).stdout.split()
     assert sorted(n.lstrip(":/") for n in listing) == sorted(FILES)
     assert b"FreeDOS" in mtype(img, "KERNEL.SYS") or len(mtype(img, "KERNEL.SYS")) == 45450
-    fsck = shutil.which("fsck.fat") or "/sbin/fsck.fat"
+    fsck = require_tool("fsck.fat")
     r = subprocess.run([fsck, "-n", str(img)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@needs_mtools
-@pytest.mark.skipif(not (IMAGES_DIR / "freedos-minimal-1440k.img").exists(),
-                    reason="the source floppy (../shared/images/freedos-minimal-1440k.img) is not here")
 def test_files_equal_the_source_floppy_and_the_build_is_reproducible():
-    src = IMAGES_DIR / "freedos-minimal-1440k.img"
+    require_tool("mtype", "mformat", "mcopy")
+    src = image_path("freedos-minimal-1440k.img")
     img = image_path(BUILTIN_IMAGE)
     for name in FILES:
         assert mtype(img, name) == mtype(src, name), name
@@ -94,8 +89,8 @@ def test_builtin_writes_stay_in_memory():
     assert hashlib.sha256(freedos.image_bytes()).hexdigest() == freedos.image_digest()  # ...the package not
 
 
-@needs_mtools
 def test_pcemu_img_create_freedos(tmp_path):
+    require_tool("mtype")
     dst = tmp_path / "mine.img"
     r = subprocess.run([sys.executable, "-m", "pcemu.img", "create", "--freedos", str(dst)], capture_output=True,
                        text=True, env=ENV)

@@ -2,24 +2,20 @@
 cannot hold is listed or refused; the interactive `pcemu --mount` writes back at exit."""
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, require_tool
 from pcemu.hostfolder import PARTITION_START, HostFolder, MountError
 
-needs_mtools = pytest.mark.skipif(shutil.which("mdir") is None, reason="mtools not installed")
-
-
 def fsck(path):
-    return shutil.which("fsck.fat") or "/sbin/fsck.fat"
+    return require_tool("fsck.fat")
 
 
-@needs_mtools
 def test_image_passes_fsck_and_mtools_lists_the_folder(tmp_path):
+    require_tool("mdir", "mtype", "minfo", "fsck.fat")
     folder = tmp_path / "f"
     (folder / "sub").mkdir(parents=True)
     (folder / "one.txt").write_bytes(b"1" * 5000)

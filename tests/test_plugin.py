@@ -12,12 +12,13 @@ import sys
 
 import pytest
 
-from conftest import BUILTIN_IMAGE, ROOT, image_path
+from conftest import BUILTIN_IMAGE, ROOT, image_path, require_module, require_tool
 
 BUILTIN_FILES = ["KERNEL.SYS", "COMMAND.COM", "CONFIG.SYS", "AUTOEXEC.BAT", "README.TXT"]
 
 
 def mtype(name):
+    require_tool("mtype")
     return subprocess.run(["mtype", "-i", str(image_path(BUILTIN_IMAGE)), "::/" + name], check=True,
                           capture_output=True).stdout.decode("cp437")
 
@@ -74,7 +75,7 @@ def test_type_and_screen(dos):
 
 
 def test_screenshot(dos, tmp_path):
-    pygame = pytest.importorskip("pygame")
+    pygame = require_module("pygame")
     dos.run("ECHO picture")
     path = dos.screenshot(str(tmp_path / "s.png"))
     image = pygame.image.load(str(path))

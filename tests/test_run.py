@@ -4,14 +4,13 @@ listing of the same image, Python's zipfile for what FreeDOS's ZIP made, ndisasm
 test program's bytes, and the host file system."""
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
 
 import pytest
 
-from conftest import BUILTIN_IMAGE, ROOT, image_path
+from conftest import BUILTIN_IMAGE, ROOT, image_path, require_tool
 
 # mov ax, 4C2Ah / int 21h: exit with code 42
 EXIT42 = bytes([0xB8, 0x2A, 0x4C, 0xCD, 0x21])
@@ -37,21 +36,21 @@ def test_prints_the_output_from_a_cold_boot_then_from_the_cached_state(cache):
     assert warm.stdout == cold.stdout and warm.stderr == cold.stderr == b""
     out = cold.stdout.decode("cp437")
     assert out.startswith(" Volume in drive A is FREEDOS\n"), out
-    if shutil.which("mdir"):
-        listing = subprocess.run(["mdir", "-b", "-i", str(image_path(BUILTIN_IMAGE)), "::/"], check=True,
-                                 capture_output=True, text=True).stdout.split()
-        for name in listing:
-            base, _, ext = name.lstrip(":/").partition(".")
-            assert any(line.startswith(base.ljust(9) + ext) for line in out.splitlines()), (name, out)
+    require_tool("mdir")
+    listing = subprocess.run(["mdir", "-b", "-i", str(image_path(BUILTIN_IMAGE)), "::/"], check=True,
+                             capture_output=True, text=True).stdout.split()
+    for name in listing:
+        base, _, ext = name.lstrip(":/").partition(".")
+        assert any(line.startswith(base.ljust(9) + ext) for line in out.splitlines()), (name, out)
     assert "\r" not in out and not out.endswith("\n\n")
 
 
 def test_exit_code_of_the_program(cache, tmp_path):
-    if shutil.which("ndisasm"):
-        (tmp_path / "x.bin").write_bytes(EXIT42)
-        dis = subprocess.run(["ndisasm", "-b", "16", str(tmp_path / "x.bin")], capture_output=True,
-                             text=True).stdout
-        assert "mov ax,0x4c2a" in dis and "int 0x21" in dis, dis
+    require_tool("ndisasm")
+    (tmp_path / "x.bin").write_bytes(EXIT42)
+    dis = subprocess.run(["ndisasm", "-b", "16", str(tmp_path / "x.bin")], capture_output=True,
+                         text=True).stdout
+    assert "mov ax,0x4c2a" in dis and "int 0x21" in dis, dis
     folder = tmp_path / "work"
     folder.mkdir()
     (folder / "EXIT42.COM").write_bytes(EXIT42)

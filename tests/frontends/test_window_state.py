@@ -1,7 +1,7 @@
 """Ctrl+Alt+W in the window saves the machine's state to the --save-state file."""
-import pytest
+from conftest import require_module
 
-pygame = pytest.importorskip("pygame")
+pygame = require_module("pygame")
 
 from pcemu import freedos  # noqa: E402
 from pcemu.frontends.window import Window  # noqa: E402
