@@ -35,7 +35,9 @@ class Memory:
     """1 MiB physical address space, wrapping at 0xFFFFF like the 8086's A20-less bus."""
 
     # Page kinds and devices are wiring (fixed when the machine is built); contents are state.
-    STATE = state.Description("memory", fields=[state.Bytes("data", MEM_SIZE)], wiring=["kind", "devices"])
+    # codemap/code_written belong to the translating tier (rebuilt on load, see Machine).
+    STATE = state.Description("memory", fields=[state.Bytes("data", MEM_SIZE)],
+                              wiring=["kind", "devices", "codemap", "code_written"])
 
     def __init__(self):
         self.data = bytearray(MEM_SIZE)

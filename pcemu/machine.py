@@ -629,6 +629,12 @@ class Machine:
             if key == "cpu":
                 self.clock.set_now(header["clock_ns"])
         self.clock._seq = max(self.clock._seq, header["clock_seq"])
+        translator = getattr(self.cpu, "translator", None)
+        if translator is not None:
+            # Code compiled from the old RAM is stale: start the translating tier afresh.
+            self.mem.codemap = None
+            self.cpu.translator = None
+            self.cpu.enable_translation(dump_dir=getattr(translator, "dump_dir", None))
         for disk, want, lbas, data in overlays:
             if disk.snapshot:
                 disk._overlay = {lba: bytes(data[512 * i:512 * (i + 1)]) for i, lba in enumerate(lbas)}

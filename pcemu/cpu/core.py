@@ -40,7 +40,8 @@ class CPU:
         state.Int("ovr"), state.Int("rep"), state.Int("ea_seg"), state.Int("ea_off"), state.Int("csb"),
         state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
         state.Bool("halted"),
-    ], post_load="update_pending", wiring=["model", "is186", "table", "mem", "io", "data", "kind", "intc", "pending"])
+    ], post_load="update_pending", wiring=["model", "is186", "table", "mem", "io", "data", "kind", "intc", "pending",
+                                        "translator"])
 
     def __init__(self, mem, io, model="80186"):
         if model not in MODELS:
