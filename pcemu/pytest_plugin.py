@@ -94,7 +94,10 @@ def _make_boot_state(folder, floppy, cpu, clock):
     boot = _BootState(os.path.join(folder, "boot.state"), c_image, floppy, cpu, clock)
     cached = None
     if floppy is None and clock == "virtual":
-        key = hashlib.sha256("|".join([__version__, str(state.FORMAT_VERSION), freedos.image_digest(), cpu,
+        probe = Machine(cpu=cpu, clock=clock)
+        bios = probe._bios_digest()
+        probe.close()
+        key = hashlib.sha256("|".join([__version__, str(state.FORMAT_VERSION), bios, freedos.image_digest(), cpu,
                                        c_digest, run.PROMPT_MARK, "pytest"]).encode()).hexdigest()[:20]
         cached = os.path.join(run.cache_dir(), "pytest-boot-%s.state" % key)
         if os.path.exists(cached):
