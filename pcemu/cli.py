@@ -14,9 +14,8 @@ import signal
 import sys
 
 from . import __version__
-
-from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE,  # noqa: F401
-                     TimeoutExpired, UsageProblem)
+from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_SIGINT, EXIT_STATUS_HELP,  # noqa: F401
+                     EXIT_TIMEOUT, EXIT_USAGE, TimeoutExpired, UsageProblem)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,9 +25,40 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, not %d" % value)
+    return value
+
+
+def _serial_spec(text):
+    if text in ("stdio", "none") or (text.startswith("file:") and len(text) > 5):
+        return text
+    raise argparse.ArgumentTypeError("unknown value %r (use stdio, none or file:PATH)" % text)
+
+
+def _epilog():
+    from .frontends.serial_console import SERIAL_HOST_KEY_HELP
+    from .frontends.terminal import TERMINAL_HOST_KEY_HELP
+    from .frontends.window import HOST_KEY_HELP
+
+    return ("host keys (never sent to the guest):\n"
+            "  window:           %s\n"
+            "  --display=curses: %s\n"
+            "  --serial=stdio:   %s\n\n%s\n" % (HOST_KEY_HELP, TERMINAL_HOST_KEY_HELP, SERIAL_HOST_KEY_HELP,
+                                               EXIT_STATUS_HELP))
+
+
 def build_parser():
-    p = _Parser(prog="pcemu", description="An IBM PC-compatible emulator (8086/80186) that boots DOS. "
-                "Without a disk it boots its built-in FreeDOS floppy.")
+    p = _Parser(prog="pcemu", usage="pcemu [options] [IMAGE [IMAGE2 ...]]   (IMAGE = --disk=IMAGE)",
+                description="An IBM PC-compatible emulator (8086/80186) that boots DOS. "
+                            "Without a disk it boots its built-in FreeDOS floppy.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+    p.add_argument("images", nargs="*", metavar="IMAGE", help="a disk image to attach, as --disk=IMAGE")
     p.add_argument("--disk", action="append", default=[], metavar="IMAGE",
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")
     p.add_argument("--floppy", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a floppy")
@@ -41,12 +71,15 @@ def build_parser():
     p.add_argument("--display", choices=["auto", "window", "curses", "term", "none"], default="auto",
                    help="window (pygame), curses/term (this terminal), or none (default: a window if "
                         "a graphical display is available)")
-    p.add_argument("--serial", default="none", metavar="stdio|none|file:PATH",
+    p.add_argument("--serial", default="none", metavar="stdio|none|file:PATH", type=_serial_spec,
                    help="COM1 back end; stdio makes this terminal the DOS console (default none)")
+    p.add_argument("--serial-crlf", choices=["auto", "keep", "lf"], default="auto",
+                   help="with --serial=stdio: keep DOS's CR LF line ends, or write LF; auto (the default) "
+                        "writes LF into a pipe or file and keeps CR LF on a terminal")
     p.add_argument("--snapshot", action="store_true", help="keep disk writes in memory and drop them at exit")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="end the run after SECONDS of host time")
     p.add_argument("--stats", action="store_true", help="print statistics at exit")
-    p.add_argument("--scale", type=int, metavar="N", help="window scale factor")
+    p.add_argument("--scale", type=_positive_int, metavar="N", help="window scale factor (1 or more)")
     p.add_argument("--trace", metavar="FILE", help="write an instruction trace to FILE (slow)")
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
@@ -60,6 +93,10 @@ def build_parser():
     p.add_argument("--load-state", metavar="FILE",
                    help="start from a state saved with --save-state (its disks, unless disks are given: "
                         "they must be the same images)")
+    p.add_argument("--cpu-tier", choices=["interp", "auto"], default="interp",
+                   help="interp: interpret every instruction; auto: translate hot code into Python "
+                        "functions (same results, faster) (default interp)")
+    p.add_argument("--dump-blocks", metavar="DIR", help="write the source of every translated block to DIR")
     p.add_argument("--version", action="version", version="pcemu %s" % __version__)
     return p
 
@@ -74,7 +111,7 @@ def _choose_display(args):
     raise UsageProblem("no graphical display found: use --display=curses, or --display=none --serial=stdio")
 
 
-def _serial_backend(spec):
+def _serial_backend(spec, crlf="auto"):
     from .devices.uart import FileSerial, NullSerial
 
     if spec == "none":
@@ -82,7 +119,7 @@ def _serial_backend(spec):
     if spec == "stdio":
         from .frontends.serial_console import StdioConsole
 
-        console = StdioConsole()
+        console = StdioConsole(crlf=crlf)
         return console, console
     if spec.startswith("file:") and len(spec) > 5:
         try:
@@ -99,6 +136,7 @@ def main(argv=None):
 
         return run_main(raw[1:])
     args = build_parser().parse_args(argv)
+    args.disk = args.images + args.disk
     builtin = not (args.disk or args.floppy or args.hdd) and not args.load_state
     if args.mount and args.load_state:
         sys.stderr.write("pcemu: --mount cannot be combined with --load-state (the state has its own disks)\n")
@@ -124,7 +162,7 @@ def main(argv=None):
     status = EXIT_OK
     try:
         display = _choose_display(args)
-        serial, console = _serial_backend(args.serial)
+        serial, console = _serial_backend(args.serial, args.serial_crlf)
         floppies = args.floppy
         hdds = list(args.hdd)
         if args.mount:
@@ -150,11 +188,12 @@ def main(argv=None):
         if args.load_state and not (args.disk or args.floppy or args.hdd):
             machine = Machine.from_state(args.load_state, cpu=args.cpu or None, clock=args.clock, serial=serial,
                                          serial_console=(args.serial == "stdio"), snapshot=args.snapshot,
-                                         bios=args.bios)
+                                         bios=args.bios, translate=args.cpu_tier, dump_blocks=args.dump_blocks)
         else:
             machine = Machine(disks=args.disk, floppies=floppies, hdds=hdds, cpu=args.cpu or "80186",
                               clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
-                              snapshot=args.snapshot, bios=args.bios)
+                              snapshot=args.snapshot, bios=args.bios, translate=args.cpu_tier,
+                              dump_blocks=args.dump_blocks)
             if args.load_state:
                 machine.load_state(args.load_state)
         if args.debug_bios:
@@ -178,7 +217,7 @@ def main(argv=None):
         sys.stderr.write("pcemu: %s\n" % e)
         status = EXIT_TIMEOUT
     except KeyboardInterrupt:
-        status = 130
+        status = EXIT_SIGINT
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else EXIT_INPUT
     finally:
@@ -194,6 +233,8 @@ def main(argv=None):
         if machine is not None:
             machine.flush()
             if args.stats:
+                if console is not None:
+                    console.end_line()
                 sys.stderr.write(machine.format_stats() + "\n")
             machine.close()
         if mounted is not None and mounted.image is not None:

@@ -46,9 +46,6 @@ class Clock:
         self._timers = []
         self._seq = 0
 
-    def set_insn_source(self, insn_count):
-        self._insn_count = insn_count
-
     def now(self):
         if self.virtual:
             return self._offset + self._insn_count() * NS_PER_INSN

@@ -41,19 +41,12 @@ import fcntl
 import os
 import stat
 
+from . import floppy
+
 SECTOR_SIZE = 512
 
 # bytes -> (cylinders, heads, sectors per track)
-FLOPPY_GEOMETRIES = {
-    163840: (40, 1, 8),
-    184320: (40, 1, 9),
-    327680: (40, 2, 8),
-    368640: (40, 2, 9),
-    737280: (80, 2, 9),
-    1228800: (80, 2, 15),
-    1474560: (80, 2, 18),
-    2949120: (80, 2, 36),
-}
+FLOPPY_GEOMETRIES = floppy.GEOMETRIES
 
 HDD_MIN_BYTES = 1 << 20
 HDD_HEADS = 16
@@ -222,6 +215,9 @@ class DiskImage:
     def _classify(path, fd, size, kind):
         if size == 0:
             raise DiskError("%s: disk image is empty" % path)
+        if size % SECTOR_SIZE and not _short_floppy(size) and os.pread(fd, 2, 510) != b"\x55\xaa":
+            raise DiskError("%s: not a disk image (%d bytes, not whole 512-byte sectors, and no boot "
+                            "sector signature)" % (path, size))
         if size % SECTOR_SIZE:
             raise DiskError("%s: disk image is truncated (%d bytes is not a whole number of 512-byte sectors)"
                             % (path, size))
@@ -331,5 +327,4 @@ def _short_floppy(size):
 
 
 def _floppy_name(size):
-    kib = size // 1024
-    return "%dK" % kib if kib < 1000 else "%.2fM" % (size / 1024000.0)
+    return floppy.BY_SIZE[size].name

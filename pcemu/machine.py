@@ -14,13 +14,16 @@ next timer (virtual clock) or the host sleeps until it (realtime clock).
 The Python API (``Machine``) is what the tests and the front ends use: run
 for a number of instructions or until text shows, type keys, read the screen
 and the serial output. Keys go in as scancodes through the 8042 and bytes
-through the UART, exactly as hardware would deliver them. The one place it
-looks into guest memory is the pacing of typed input, see ``_deliver_input``.
+through the UART, exactly as hardware would deliver them. It reads guest
+memory in two places only, both BIOS data area bytes every PC BIOS keeps: the
+keyboard ring's pointers to pace typed input (see ``_deliver_input``) and the
+mode number INT 10h last set, for ``video_mode()``.
 
 Front ends own their loop (TinyEMU's shape): call ``step_quantum(sleep=False)``,
 then wait on their own input for at most ``sleep_duration(limit)`` seconds,
 and read what to show through ``text_screen()``, ``cursor()``,
-``keyboard_leds()``, ``halted`` and ``icount``; nothing else of the machine.
+``keyboard_leds()``, ``halted``, ``icount``, ``video_mode()``,
+``in_graphics_mode()``, ``graphics_frame()`` and ``picture_key()``; nothing else of the machine.
 """
 
 import os
@@ -28,6 +31,7 @@ import pathlib
 import time
 from collections import namedtuple
 
+from . import floppy
 from .bus import IoPorts, Memory
 from .clock import NS_PER_INSN, NS_PER_SEC, Clock
 from .cpu import CPU
@@ -41,7 +45,7 @@ from .devices.sysports import SystemPorts
 from .devices.uart import BufferSerial, Uart16550
 from .devices.vga import Vga
 from .disk import DiskError, DiskImage
-from .errors import Timeout
+from .errors import GuestFault, Timeout
 from .irq import IrqLine
 from . import state
 from .resources import BIOS_IMAGE_NAME, data_file
@@ -55,20 +59,18 @@ BIOS_BASE = 0xF0000
 CMOS_PCEMU_CONFIG = 0x50
 CONFIG_SERIAL_CONSOLE = 0x01
 
-# CMOS floppy drive type codes (register 10h nibbles), by image size in KiB.
-FLOPPY_CMOS_TYPE = {360: 1, 1200: 2, 720: 3, 1440: 4, 2880: 5, 160: 1, 180: 1, 320: 1}
-
-# BIOS data area (segment 40h): the keyboard ring buffer's head/tail and bounds,
-# at the addresses every PC BIOS keeps them (ours: bios/bda.inc). Read only to pace
-# typed input, see Machine._deliver_input.
+# BIOS data area (segment 40h), at the addresses every PC BIOS keeps (ours: bios/bda.inc,
+# checked by tests/test_machine_api.py): the keyboard ring buffer's head/tail and bounds,
+# read to pace typed input (Machine._deliver_input), and the current video mode.
 BDA_KBD_HEAD = 0x41A
 BDA_KBD_TAIL = 0x41C
 BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
-
 BDA_VIDEO_MODE = 0x449
 
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+
+CPU_TIERS = ("interp", "auto")
 
 
 def _is_int(v):
@@ -83,15 +85,6 @@ class VideoMode(namedtuple("VideoMode", "number graphics width height colours"))
     """``width`` x ``height`` are pixels in graphics modes, columns x rows in text modes."""
 
 
-class GuestFault(Exception):
-    """The guest can no longer make progress (halted with interrupts off, reset loop...)."""
-
-    def __init__(self, message, dump=""):
-        Exception.__init__(self, message)
-        self.message = message
-        self.dump = dump
-
-
 class Machine:
     """An IBM PC/AT-compatible machine in real mode.
 
@@ -100,13 +93,23 @@ class Machine:
     back end object with ``write(bytes)``; by default a BufferSerial whose
     bytes ``serial_output()`` returns. ``serial_console`` tells our BIOS to
     mirror the console to COM1 and take COM1 input as keystrokes.
+    ``translate`` picks the CPU tier: "interp" (or False) interprets every
+    instruction; "auto" (or True) translates hot code into Python functions
+    (``pcemu.cpu.translate``); both give the same results and instruction
+    counts. ``dump_blocks`` names a folder to write the translated source to.
     """
 
     def __init__(self, disks=(), floppies=(), hdds=(), cpu="80186", clock="virtual",
                  serial=None, serial_console=False, snapshot=False, bios=None,
-                 rtc_epoch=None):
+                 rtc_epoch=None, translate="interp", dump_blocks=None):
         if cpu not in ("8086", "80186"):
             raise ValueError("unknown CPU model %r (use 8086 or 80186)" % (cpu,))
+        if translate in (True, False):
+            translate = "auto" if translate else "interp"
+        if translate not in CPU_TIERS:
+            raise ValueError("unknown CPU tier %r (use interp or auto)" % (translate,))
+        self.cpu_tier = translate
+        self._dump_blocks = dump_blocks
         self.cpu_model = cpu
         self.serial_backend = serial if serial is not None else BufferSerial()
         self.serial_console = serial_console
@@ -130,8 +133,19 @@ class Machine:
 
     # ------------------------------------------------------------------ wiring
     def _attach_disks(self, disks, floppies, hdds, snapshot):
+        seen = {}
         for spec, kind in ([(d, None) for d in disks] + [(d, "floppy") for d in floppies]
                            + [(d, "hdd") for d in hdds]):
+            if not isinstance(spec, DiskImage):
+                try:
+                    st = os.stat(spec)
+                    key = (st.st_dev, st.st_ino)
+                except OSError:
+                    key = None  # DiskImage.open says what is wrong with it
+                if key is not None and key in seen:
+                    raise DiskError("%s: the same image is attached twice (also as %s); each drive needs "
+                                    "its own image file" % (spec, seen[key]))
+                seen[key] = spec
             image = spec if isinstance(spec, DiskImage) else DiskImage.open(spec, kind=kind, snapshot=snapshot)
             self.disk_images.append(image)
             (self.floppy_drives if image.kind == "floppy" else self.hdd_drives).append(image)
@@ -153,6 +167,8 @@ class Machine:
         self.mem.load_rom(BIOS_BASE, rom)
 
         self.cpu = CPU(self.mem, self.io, model=self.cpu_model)
+        if self.cpu_tier == "auto":
+            self.cpu.enable_translation(dump_dir=self._dump_blocks)
         self.clock = Clock(clock_mode, insn_count=lambda: self.cpu.icount)
 
         self.pic = PicPair(self.io, cpu_intr=self.cpu.set_intr)
@@ -161,11 +177,11 @@ class Machine:
         def irq(n):
             return IrqLine(self.pic, n)
 
-        self.pit = Pit8254(self.io, self.clock, irq0=irq(0))
-        self.kbc = Kbc8042(self.io, irq1=irq(1), on_reset=self._request_reset, clock=self.clock)
+        self.pit = Pit8254(self.io, self.clock, irq=irq(0))
+        self.kbc = Kbc8042(self.io, irq=irq(1), on_reset=self._request_reset, clock=self.clock)
         self.sysports = SystemPorts(self.io, pit=self.pit, on_reset=self._request_reset,
                                     on_debug_line=self._on_debug_line)
-        self.rtc = Rtc146818(self.io, self.clock, irq8=irq(8), epoch=rtc_epoch)
+        self.rtc = Rtc146818(self.io, self.clock, irq=irq(8), epoch=rtc_epoch)
         self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
                               clock=self.clock)
         self.vga = Vga(self.io, self.mem, clock=self.clock)
@@ -179,20 +195,21 @@ class Machine:
         self.cpu.reset()
 
     def _fill_cmos(self):
-        cmos = self.rtc.cmos
-        types = [FLOPPY_CMOS_TYPE.get(d.sectors // 2, 4) for d in self.floppy_drives] + [0, 0]
-        cmos[0x10] = (types[0] << 4) | types[1]
-        cmos[0x12] = (0xF0 if len(self.hdd_drives) > 0 else 0) | (0x0F if len(self.hdd_drives) > 1 else 0)
+        # The PC/AT CMOS setup bytes, through the RTC module's layout (devices/rtc.py).
+        rtc = self.rtc
+        types = [floppy.BY_SIZE[d.sectors * 512].cmos_type if d.sectors * 512 in floppy.BY_SIZE else 4
+                 for d in self.floppy_drives] + [0, 0]
+        rtc.set_floppy_types(types[0], types[1])
+        # Hard disks as type 47, the AT BIOSes' user-defined type (geometry from the drive itself).
+        rtc.set_hard_disk_types(*[47 if i < len(self.hdd_drives) else 0 for i in range(2)])
         nfloppy = len(self.floppy_drives)
         equipment = 0x20  # 80x25 colour
         if nfloppy:
             equipment |= 0x01 | ((nfloppy - 1) << 6)
-        cmos[0x14] = equipment
-        cmos[0x15], cmos[0x16] = 640 & 0xFF, 640 >> 8
-        cmos[0x17] = cmos[0x18] = cmos[0x30] = cmos[0x31] = 0
-        cmos[CMOS_PCEMU_CONFIG] = CONFIG_SERIAL_CONSOLE if self.serial_console else 0
-        total = sum(cmos[0x10:0x2E])
-        cmos[0x2E], cmos[0x2F] = total >> 8, total & 0xFF
+        rtc.set_equipment(equipment)
+        rtc.set_base_memory(640)
+        rtc.set_extended_memory(0)
+        rtc.cmos[CMOS_PCEMU_CONFIG] = CONFIG_SERIAL_CONSOLE if self.serial_console else 0
 
     def _on_debug_line(self, line):
         if self.debug_sink is not None:
@@ -456,6 +473,11 @@ class Machine:
         """Emulated time since power-on, in nanoseconds."""
         return self.clock.now()
 
+    def drives(self):
+        """The attached images: a list of (drive, path), e.g. [("A:", "freedos.img")]."""
+        return ([(letter + ":", str(img.path)) for letter, img in zip("AB", self.floppy_drives)]
+                + [(letter + ":", str(img.path)) for letter, img in zip("CD", self.hdd_drives)])
+
     def serial_bytes_out(self):
         """Bytes the guest has sent out of COM1 so far."""
         return self.uart.bytes_out
@@ -696,6 +718,8 @@ class Machine:
                       for name, img in drives],
             "serial_in": getattr(self.uart, "bytes_in", 0),
             "serial_out": getattr(self.uart, "bytes_out", 0),
+            "cpu_tier": self.cpu_tier,
+            "translator": self.cpu.translator.stats() if self.cpu.translator is not None else None,
         }
 
     def format_stats(self):
@@ -709,6 +733,14 @@ class Machine:
         for name, fname, rd, wr in s["disks"]:
             lines.append("disk %s        %s: %d sectors read, %d written" % (name, fname, rd, wr))
         lines.append("serial COM1   %d bytes in, %d bytes out" % (s["serial_in"], s["serial_out"]))
+        t = s["translator"]
+        if t is None:
+            lines.append("cpu tier      interp")
+        else:
+            share = 100.0 * t["translated_insns"] / s["instructions"] if s["instructions"] else 0.0
+            lines.append("cpu tier      auto: %d blocks translated, compile %.3f s, %.1f%% of instructions "
+                         "translated, %d invalidations" % (t["regions"], t["compile_seconds"], share,
+                                                           t["invalidations"]))
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ shutdown

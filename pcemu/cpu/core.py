@@ -79,6 +79,8 @@ class CPU:
         self.shadow = False
         self.halted = False
         self.pending = False
+        # the translating tier (pcemu.cpu.translate), when enabled
+        self.translator = None
         self.reset()
 
     # -- state -------------------------------------------------------------------
@@ -182,12 +184,28 @@ class CPU:
                 return
         self._exec_one()
 
+    def enable_translation(self, dump_dir=None):
+        """Turn on the translating tier: run() then runs hot code as compiled Python.
+
+        step() and run_traced() (single-step, --trace, debuggers) always
+        interpret; so does run() while the trap flag is set. Anything that
+        must see every instruction (breakpoints, hooks) must run through
+        run_traced(): translated code runs whole loops per call.
+        """
+        if self.translator is None:
+            from pcemu.cpu.translate import Translator
+
+            self.translator = Translator(self, dump_dir=dump_dir)
+        return self.translator
+
     def run(self, max_insns):
         """Run up to ``max_insns`` instructions; returns how many ran.
 
         Returns early when the CPU halts with nothing able to wake it inside
         this call, or after request_stop().
         """
+        if self.translator is not None:
+            return self.translator.run(max_insns)
         start = self.icount
         end = start + max_insns
         exec_one = self._exec_one

@@ -202,7 +202,8 @@ class AtaChannel:
         self.name = name
         drives = list(drives) + [None] * (2 - len(drives))
         self.drives = [AtaDrive(img, unit) if img is not None else None for unit, img in enumerate(drives[:2])]
-        io.register(base, 8, self._read8, self._write8, name=name, read16=self._read16, write16=self._write16)
+        io.register(base, 8, self._read8, self._write8, name=name, read16=self._read16, write16=self._write16,
+                    read16_block=self._read16_block, write16_block=self._write16_block)
         io.register(ctrl, 1, self._ctrl_read8, self._ctrl_write8, name=name + " control")
         self.reset()
 
@@ -369,11 +370,38 @@ class AtaChannel:
             return b""
         pos = self._pos
         end = min(self._end, pos + (count & ~1))
+        if end <= pos:
+            return b""
         data = bytes(self._buf[pos:end])
         self._pos = end
         if end >= self._end:
             self._read_block_done()
         return data
+
+    def write_data_block(self, payload):
+        """Take up to len(payload) bytes of the current write block at once (REP OUTSW); returns
+        how many were taken."""
+        if self._xfer != XFER_WRITE:
+            return 0
+        pos = self._pos
+        end = min(self._end, pos + (len(payload) & ~1))
+        if end <= pos:
+            return 0
+        self._buf[pos:end] = payload[:end - pos]
+        self._pos = end
+        if end >= self._end:
+            self._write_block_done()
+        return end - pos
+
+    def _read16_block(self, off, words):
+        if off != 0 or not self._present():
+            return b""
+        return self.read_data_block(2 * words)
+
+    def _write16_block(self, off, payload):
+        if off != 0:
+            return 0
+        return self.write_data_block(payload)
 
     # -- commands ---------------------------------------------------------------------
     def _command(self, cmd):

@@ -90,7 +90,7 @@ DEFAULT_TYPEMATIC = 0x2B  # 10.9 characters/s, 500 ms delay
 
 
 class Kbc8042:
-    """The 8042 and its keyboard; IRQ1 on ``irq1``."""
+    """The 8042 and its keyboard; IRQ1 on ``irq``."""
 
     STATE = state.Description("8042", fields=[
         state.Int("status"), state.Int("command_byte"), state.Bytes("ram", 32), state.Int("output_port"),
@@ -99,11 +99,11 @@ class Kbc8042:
         # the keyboard behind it
         state.Bool("scanning"), state.Int("leds"), state.Int("typematic"), state.Int("scancode_set"),
         state.OptInt("keyboard_expects"), state.Int("last_sent"), state.Deque("host_queue"),
-        state.Timer("_gap_timer", "_after_gap"), state.Int("bytes_delivered"), state.IrqLevel("irq1"),
+        state.Timer("_gap_timer", "_after_gap"), state.Int("bytes_delivered"), state.IrqLevel("irq"),
     ], wiring=["on_reset", "on_a20", "clock"])
 
-    def __init__(self, io, irq1=None, on_reset=None, on_a20=None, clock=None):
-        self.irq1 = irq1
+    def __init__(self, io, irq=None, on_reset=None, on_a20=None, clock=None):
+        self.irq = irq
         self.on_reset = on_reset
         self.on_a20 = on_a20
         self.clock = clock
@@ -181,8 +181,8 @@ class Kbc8042:
         self._update_irq()
 
     def _update_irq(self):
-        if self.irq1 is not None:
-            self.irq1.set(bool(self.status & ST_OBF) and self.output_source < FROM_AUX
+        if self.irq is not None:
+            self.irq.set(bool(self.status & ST_OBF) and self.output_source < FROM_AUX
                           and bool(self.command_byte & CB_IRQ1))
 
     def _cancel_gap(self):

@@ -18,7 +18,7 @@ Covered, per the 8259A datasheet:
 Edge mode follows the datasheet's priority cell: a rising edge latches the
 request, and the latch stays set only while the input is high, so a request
 dropped before INTA is withdrawn. Devices therefore hold their line high until
-the guest services them (IrqLine.pulse() would be withdrawn at once).
+the guest services them: a rise followed at once by a fall would be lost.
 """
 
 # ICW1 bits (written to the even port with bit 4 set)
@@ -251,11 +251,6 @@ class PicPair:
         self.spurious = [0, 0]         # default IR7 on master, on slave
         io.register(0x20, 2, self._read_master, self._write_master, name="8259A master")
         io.register(0xA0, 2, self._read_slave, self._write_slave, name="8259A slave")
-
-    def reset(self):
-        self.master.reset()
-        self.slave.reset()
-        self._update_irq()
 
     # -- device side ----------------------------------------------------------------
     def set_irq(self, n, level):

@@ -199,9 +199,6 @@ class Uart16550:
         self._msr_lines = self._modem_inputs()
         self._update_irq()
 
-    def _fifo_on(self):
-        return self.FCR & FCR_ENABLE
-
     def _capacity(self):
         return FIFO_SIZE if self.FCR & FCR_ENABLE else 1
 
@@ -250,11 +247,6 @@ class Uart16550:
     def rx_pending(self):
         """Bytes of host input not yet read by the guest (FIFO included)."""
         return len(self._host_queue) + len(self._fifo)
-
-    def set_backend(self, backend):
-        self.backend = backend
-        self._sample_modem_inputs()
-        self._update_irq()
 
     def carrier_changed(self):
         """Call after the back end's ``connected`` flips, so MSR deltas are raised."""

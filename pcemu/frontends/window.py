@@ -20,13 +20,16 @@ the wait for its next timer is cut short at the next frame, so input is
 never more than a frame late.
 
 Host keys (never sent to the guest) are Ctrl+Alt plus a letter; the title
-bar lists them and shows the emulated speed.
+bar lists them and shows the image, the emulated speed and the state. When
+the guest stops for good (no bootable disk, halted with interrupts off) the
+window stays up showing the screen, as a PC would, with the reason in the
+title; closing it then ends the run with the guest-fault status.
 """
 
 import os
 import time
 
-from ..errors import TimeoutExpired, UsageProblem
+from ..errors import GuestFault, TimeoutExpired, UsageProblem
 from .font import CELL_WIDTH, GLYPH_HEIGHT, cell_rows, load_font
 from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_toggles_needed,
                        press_and_release, usage_from_sdl)
@@ -53,6 +56,7 @@ HOST_KEYS = {
 }
 HOST_KEY_HELP = ("Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit, "
                  "W save state")
+WINDOW_CLASS = "pcemu"  # X11 WM_CLASS, for window managers and task bars
 
 DEFAULT_PALETTE = (
     (0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0xAA, 0xAA),
@@ -273,6 +277,7 @@ class Window:
         self.frame = 0
         self.paused = False
         self.quit = False
+        self.fault = None  # the GuestFault that stopped the guest; the window stays up showing it
         self.fullscreen = False
         self.grabbed = False
         self.swallowed = set()  # usages of host-key presses whose release must not reach the guest
@@ -296,6 +301,10 @@ class Window:
     # ------------------------------------------------------------------ display
     def open(self):
         pg = self.pg
+        # SDL reads these when it creates the window: the X11 class and the Wayland app id
+        # (pygame's import sets the X11 one to the script's name: "__main__.py").
+        os.environ["SDL_VIDEO_X11_WMCLASS"] = WINDOW_CLASS
+        os.environ["SDL_VIDEO_WAYLAND_WMCLASS"] = WINDOW_CLASS
         try:
             pg.display.init()
             screen = self.machine.text_screen()
@@ -419,16 +428,24 @@ class Window:
         mips = (icount - self._title_icount) / elapsed / 1e6 if elapsed > 0 else 0.0
         idle_share = (self.idle_seconds - self._title_idle) / elapsed if elapsed > 0 else 0.0
         self._title_time, self._title_icount, self._title_idle = now, icount, self.idle_seconds
+        parts = ["pcemu"] + [os.path.basename(path) for _, path in self.machine.drives()]
+        if self.fault is not None:
+            parts += ["stopped", self.fault.message + " (close the window to end)"]
+            title = " - ".join(parts)
+            if title != self._title:
+                self.pg.display.set_caption(title)
+                self._title = title
+            return
         if self.paused:
             state = "paused"
         elif self.machine.halted or idle_share > 0.5:
             state = "idle"
         else:
             state = "running"
-        parts = ["pcemu", "%.2f MIPS" % mips, state]
+        parts += ["%.2f MIPS" % mips, state]
         if self.grabbed:
             parts.append("keyboard grabbed")
-        if self.message and now < self.message_until:
+        if self.message and now < self.message_until and self.message != state:
             parts.append(self.message)
         else:
             parts.append(HOST_KEY_HELP)
@@ -579,7 +596,7 @@ class Window:
         self.next_frame += 1.0 / FRAME_RATE
         if self.next_frame < now:
             self.next_frame = now + 1.0 / FRAME_RATE  # fell behind: drop frames rather than race
-        if self.paused or self.quit:
+        if self.paused or self.quit or self.fault is not None:
             wait = self.next_frame - time.monotonic()
             if wait > 0 and not self.quit:
                 time.sleep(wait)
@@ -589,7 +606,12 @@ class Window:
             left = self.next_frame - time.monotonic()
             if left <= 0:
                 break
-            machine.step_quantum(sleep=False)
+            try:
+                machine.step_quantum(sleep=False)
+            except GuestFault as e:
+                self.fault = e
+                self._title_time = 0.0
+                return
             # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
             wait = machine.sleep_duration(left)
             if wait > 0:
@@ -607,6 +629,8 @@ class Window:
                 self.frame_step()
         except self.pg.error as e:
             raise _window_error(e)
+        if self.fault is not None:
+            raise self.fault  # the command line reports it (one line, registers, status 3)
         return 0
 
     def close(self):
