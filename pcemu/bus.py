@@ -27,6 +27,8 @@ with a FIFO-like word port (the ATA data register) may also register block
 handlers, which REP INSW / REP OUTSW use to move many words in one call.
 """
 
+from . import state
+
 MEM_SIZE = 1 << 20
 ADDR_MASK = MEM_SIZE - 1
 PAGE_SHIFT = 12
@@ -40,6 +42,11 @@ CODE = 3
 
 class Memory:
     """1 MiB physical address space, wrapping at 0xFFFFF like the 8086's A20-less bus."""
+
+    # Page kinds and devices are wiring (fixed when the machine is built); contents are state.
+    # codemap/code_written belong to the translating tier (rebuilt on load, see Machine).
+    STATE = state.Description("memory", fields=[state.Bytes("data", MEM_SIZE)],
+                              wiring=["kind", "devices", "codemap", "code_written"])
 
     def __init__(self):
         self.data = bytearray(MEM_SIZE)

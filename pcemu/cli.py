@@ -55,15 +55,17 @@ def _epilog():
 
 
 def build_parser():
-    p = _Parser(prog="pcemu", usage="pcemu [options] IMAGE [IMAGE2 ...]   (IMAGE = --disk=IMAGE)",
-                description="An IBM PC-compatible emulator (8086/80186) that boots DOS.",
+    p = _Parser(prog="pcemu", usage="pcemu [options] [IMAGE [IMAGE2 ...]]   (IMAGE = --disk=IMAGE)",
+                description="An IBM PC-compatible emulator (8086/80186) that boots DOS. "
+                            "Without a disk it boots its built-in FreeDOS floppy.",
                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
     p.add_argument("images", nargs="*", metavar="IMAGE", help="a disk image to attach, as --disk=IMAGE")
     p.add_argument("--disk", action="append", default=[], metavar="IMAGE",
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")
     p.add_argument("--floppy", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a floppy")
     p.add_argument("--hdd", action="append", default=[], metavar="IMAGE", help="attach IMAGE as a hard disk")
-    p.add_argument("--cpu", choices=["8086", "80186"], default="80186", help="CPU model (default 80186)")
+    p.add_argument("--cpu", choices=["8086", "80186"], default=None,
+                   help="CPU model (default 80186, or the saved one with --load-state)")
     p.add_argument("--clock", choices=["realtime", "virtual"], default="realtime",
                    help="realtime follows the host clock; virtual derives time from the instruction "
                         "count so runs repeat exactly (default realtime)")
@@ -83,6 +85,15 @@ def build_parser():
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--save-state", metavar="FILE",
+                   help="save the machine's state to FILE when the run ends normally (and on Ctrl+Alt+W "
+                        "in the window)")
+    p.add_argument("--mount", metavar="DIR",
+                   help="a host folder as a FAT hard disk (C: after any hard disks given); what the guest "
+                        "creates or changes is written back to the folder at exit")
+    p.add_argument("--load-state", metavar="FILE",
+                   help="start from a state saved with --save-state (its disks, unless disks are given: "
+                        "they must be the same images)")
     p.add_argument("--cpu-tier", choices=["interp", "auto"], default="interp",
                    help="interp: interpret every instruction; auto: translate hot code into Python "
                         "functions (same results, faster) (default interp)")
@@ -186,6 +197,11 @@ def _usage_error(message):
 
 
 def main(argv=None):
+    raw = sys.argv[1:] if argv is None else list(argv)
+    if raw[:1] == ["run"]:
+        from .run import main as run_main
+
+        return run_main(raw[1:])
     signals = _Signals()
     try:
         return _main(argv, signals)
@@ -199,8 +215,9 @@ def _main(argv, signals):
     closed_fds = _guard_standard_fds()
     args = build_parser().parse_args(argv)
     args.disk = args.images + args.disk
-    if not (args.disk or args.floppy or args.hdd):
-        sys.stderr.write("pcemu: no disk image given (pcemu IMAGE, or --disk=IMAGE; see pcemu --help)\n")
+    builtin = not (args.disk or args.floppy or args.hdd) and not args.load_state
+    if args.mount and args.load_state:
+        sys.stderr.write("pcemu: --mount cannot be combined with --load-state (the state has its own disks)\n")
         return EXIT_USAGE
     if args.timeout is not None and not (math.isfinite(args.timeout) and 0 < args.timeout <= 1e9):
         return _usage_error("--timeout must be a positive number of seconds (at most 1e9), not %s"
@@ -214,17 +231,49 @@ def _main(argv, signals):
 
     from .disk import DiskError
     from .machine import GuestFault, Machine
+    from .state import StateError
 
     machine = None
     console = None
+    mounted = None
+    mount_dir = None
     status = EXIT_OK
     try:
         display = _choose_display(args)
         serial, console = _serial_backend(args.serial, args.serial_crlf)
-        machine = Machine(disks=args.disk, floppies=args.floppy, hdds=args.hdd, cpu=args.cpu,
-                          clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
-                          snapshot=args.snapshot, bios=args.bios, translate=args.cpu_tier,
-                          dump_blocks=args.dump_blocks)
+        floppies = args.floppy
+        hdds = list(args.hdd)
+        if args.mount:
+            import tempfile
+
+            from .disk import DiskImage
+            from .hostfolder import HostFolder, MountError
+
+            try:
+                mounted = HostFolder(args.mount)
+                mount_dir = tempfile.mkdtemp(prefix="pcemu-mount-")
+                for note in mounted.build(os.path.join(mount_dir, "mount.img")):
+                    sys.stderr.write("pcemu: %s\n" % note)
+            except MountError as e:
+                raise UsageProblem(str(e))
+            hdds.append(DiskImage.open(os.path.join(mount_dir, "mount.img"), kind="hdd"))
+        if builtin:
+            from . import freedos
+
+            floppies = [freedos.open_disk()]
+            sys.stderr.write("pcemu: no disk given: booting the built-in FreeDOS floppy as A:, its writes "
+                             "kept in memory (pcemu-img create --freedos NAME.img makes a copy you keep)\n")
+        if args.load_state and not (args.disk or args.floppy or args.hdd):
+            machine = Machine.from_state(args.load_state, cpu=args.cpu or None, clock=args.clock, serial=serial,
+                                         serial_console=(args.serial == "stdio"), snapshot=args.snapshot,
+                                         bios=args.bios, translate=args.cpu_tier, dump_blocks=args.dump_blocks)
+        else:
+            machine = Machine(disks=args.disk, floppies=floppies, hdds=hdds, cpu=args.cpu or "80186",
+                              clock=args.clock, serial=serial, serial_console=(args.serial == "stdio"),
+                              snapshot=args.snapshot, bios=args.bios, translate=args.cpu_tier,
+                              dump_blocks=args.dump_blocks)
+            if args.load_state:
+                machine.load_state(args.load_state)
         # The host input this front end can deliver: a halted guest only that could wake waits for it.
         machine.host_inputs = set()
         if display in ("window", "curses"):
@@ -238,7 +287,7 @@ def _main(argv, signals):
         if args.trace:
             machine.trace_instructions(args.trace)
         status = _run_front_end(machine, display, console, args)
-    except (DiskError, UsageProblem) as e:
+    except (DiskError, UsageProblem, StateError) as e:
         sys.stderr.write("pcemu: %s\n" % e)
         status = EXIT_INPUT
     except GuestFault as e:
@@ -265,6 +314,13 @@ def _main(argv, signals):
         signals.exiting = True  # from here on a signal cannot cut the flush short
         if console is not None:
             console.restore()
+        if machine is not None and args.save_state and status in (EXIT_OK, EXIT_TIMEOUT):
+            # Only between run steps: after a fault or a signal the CPU may be mid-instruction.
+            try:
+                machine.save_state(args.save_state)
+            except StateError as e:
+                sys.stderr.write("pcemu: %s\n" % e)
+                status = EXIT_INPUT
         if machine is not None:
             try:
                 machine.flush()
@@ -277,6 +333,19 @@ def _main(argv, signals):
                     console.end_line()
                 sys.stderr.write(machine.format_stats() + "\n")
             machine.close()
+        if mounted is not None and mounted.image is not None:
+            try:
+                for note in mounted.write_back():
+                    sys.stderr.write("pcemu: %s\n" % note)
+            except Exception as e:  # the folder must hear of it: the guest's files are in the image
+                sys.stderr.write("pcemu: writing back to %s failed: %s (the guest's disk is kept in %s)\n"
+                                 % (args.mount, e, mount_dir))
+                mount_dir = None
+                status = EXIT_INPUT
+        if mount_dir is not None:
+            import shutil
+
+            shutil.rmtree(mount_dir, ignore_errors=True)
     if signals.status is not None:
         status = signals.status
     return status
@@ -294,7 +363,7 @@ def _run_front_end(machine, display, console, args):
         except ImportError as e:
             raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
                                "--display=curses or --display=none --serial=stdio" % e)
-        return run_window(machine, scale=args.scale, timeout=args.timeout)
+        return run_window(machine, scale=args.scale, timeout=args.timeout, state_path=args.save_state)
     if display == "curses":
         from .frontends.terminal import run_terminal
 

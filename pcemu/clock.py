@@ -57,6 +57,25 @@ class Clock:
         if delta > 0:
             self._offset += delta
 
+    # -- saved states -----------------------------------------------------------
+    def set_now(self, t):
+        """Make now() read ``t`` (loading a saved state; virtual mode keeps counting from
+        the CPU's restored instruction count)."""
+        self._offset += t - self.now()
+
+    def clear_timers(self):
+        self._timers = []
+
+    def restore_timer(self, deadline, seq, callback):
+        """Re-arm a saved timer with its original place in the queue (ties fire in order)."""
+        timer = Timer(deadline, seq, callback)
+        heapq.heappush(self._timers, timer)
+        self._seq = max(self._seq, seq)
+        return timer
+
+    def live_timers(self):
+        return [t for t in self._timers if not t.cancelled]
+
     # -- timers ---------------------------------------------------------------
     def schedule(self, deadline, callback):
         """Call ``callback(now)`` once ``now() >= deadline``. Returns a handle for cancel()."""

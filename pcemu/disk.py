@@ -55,6 +55,9 @@ HDD_MAX_CYLINDERS = 16383
 TRUNCATED_FLOPPY_SLACK = 8192
 
 
+_DIGESTS = {}  # content_digest() of unwritten images, by (device, inode, size, mtime)
+
+
 class DiskError(Exception):
     """A disk image that cannot be used; the message is one line for the user."""
 
@@ -105,6 +108,8 @@ def hdd_geometry(sectors):
 
 class DiskImage:
     """A raw image file of 512-byte sectors. Build one with ``DiskImage.open``."""
+
+    builtin = False  # True for pcemu's own FreeDOS floppy (pcemu.freedos), which has no host file
 
     def __init__(self, path, fd, size, kind, geometry, read_only, snapshot):
         self.path = path
@@ -161,6 +166,50 @@ class DiskImage:
             os.close(fd)
             raise
         return cls(path, fd, size, kind, geometry, read_only=not writable and not snapshot, snapshot=snapshot)
+
+    @classmethod
+    def from_bytes(cls, data, name, kind=None):
+        """An image held in memory (the built-in FreeDOS floppy): a private unlinked
+        temporary file holds ``data``; guest writes stay in the snapshot overlay."""
+        import tempfile
+
+        f = tempfile.TemporaryFile()
+        try:
+            f.write(data)
+            f.flush()
+            fd = os.dup(f.fileno())
+        finally:
+            f.close()
+        try:
+            size = os.lseek(fd, 0, os.SEEK_END)
+            kind, geometry = cls._classify(name, fd, size, kind)
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(name, fd, size, kind, geometry, read_only=False, snapshot=True)
+
+    def content_digest(self):
+        """SHA-256 of the image file as it is on the host (without a snapshot's overlay):
+        what a saved machine state checks to know it is given the same disk."""
+        import hashlib
+
+        if self._fd is None:
+            raise DiskError("%s: disk image is closed" % self.path)
+        # A file nobody writes through us (snapshot, read-only) is hashed once per process
+        # while it keeps its inode, size and modification time.
+        key = None
+        if self.snapshot or self.read_only:
+            st = os.fstat(self._fd)
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            if key in _DIGESTS:
+                return _DIGESTS[key]
+        h = hashlib.sha256()
+        chunk = 1 << 20
+        for offset in range(0, self.size, chunk):
+            h.update(os.pread(self._fd, min(chunk, self.size - offset), offset))
+        if key is not None:
+            _DIGESTS[key] = h.hexdigest()
+        return h.hexdigest()
 
     @staticmethod
     def _classify(path, fd, size, kind):

@@ -49,6 +49,7 @@ from .devices.vga import Vga
 from .disk import DiskError, DiskImage
 from .errors import GuestFault, Timeout
 from .irq import IrqLine
+from . import state
 from .resources import BIOS_IMAGE_NAME, data_file
 from .screenshot import picture, write_png
 
@@ -87,6 +88,13 @@ def printable(text, limit=DEBUG_LINE_SHOWN):
 
 CPU_TIERS = ("interp", "auto")
 
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _disk_list(idents):
+    return ", ".join("%s %s" % (d.get("kind"), d.get("name")) for d in idents) or "no disks"
 
 
 class VideoMode(namedtuple("VideoMode", "number graphics width height colours")):
@@ -547,6 +555,183 @@ class Machine:
     def serial_output(self):
         data = getattr(self.serial_backend, "data", None)
         return bytes(data) if data is not None else b""
+
+    # ------------------------------------------------------------------ saved states
+    # What the Machine itself holds between quanta: host input not yet delivered.
+    STATE = state.Description("machine", fields=[
+        state.ByteStrings("_typed"), state.Bytes("_serial_in"), state.Bool("reset_requested"),
+    ])
+
+    def state_devices(self):
+        """(key, object) for every part with a ``STATE`` description, in load order:
+        the CPU and RAM first (the virtual clock counts the CPU's instructions)."""
+        return [("cpu", self.cpu), ("memory", self.mem), ("pic", self.pic), ("pit", self.pit),
+                ("rtc", self.rtc), ("kbc", self.kbc), ("sysports", self.sysports), ("uart", self.uart),
+                ("vga", self.vga), ("ata_primary", self.ata_primary), ("ata_secondary", self.ata_secondary),
+                ("machine", self)]
+
+    def _bios_digest(self):
+        import hashlib
+
+        return hashlib.sha256(bytes(self.mem.data[BIOS_BASE:BIOS_BASE + 0x10000])).hexdigest()
+
+    def _disk_identity(self, disk):
+        if disk.builtin:
+            from . import freedos
+
+            digest = freedos.image_digest()
+        else:
+            disk.flush()
+            digest = disk.content_digest()
+        return {"name": str(disk.path), "builtin": disk.builtin, "kind": disk.kind, "sectors": disk.sectors,
+                "sha256": digest, "snapshot": disk.snapshot}
+
+    def save_state(self, path):
+        """Write everything the guest can observe to ``path`` (call between run steps).
+        Refused (StateError) for a machine whose disks cannot be identified."""
+        from . import __version__
+
+        ctx = state.SaveContext(self.clock)
+        devices = {}
+        for key, obj in self.state_devices():
+            devices[key] = obj.STATE.save(obj, ctx)
+        live = self.clock.live_timers()
+        if len(live) != len(ctx.timers) or set(map(id, live)) != set(map(id, ctx.timers)):
+            raise state.StateError("a timer is armed that no device's state description holds "
+                                   "(a device is missing a state.Timer field)")
+        disks = []
+        for disk in self.disk_images:
+            ident = self._disk_identity(disk)
+            overlay = disk._overlay or {}
+            lbas = sorted(overlay)
+            ident["overlay_lbas"] = lbas
+            ident["overlay"] = ctx.blob(b"".join(overlay[lba] for lba in lbas))
+            ident["sectors_read"] = disk.sectors_read
+            ident["sectors_written"] = disk.sectors_written
+            disks.append(ident)
+        header = {
+            "pcemu": __version__, "cpu_model": self.cpu_model, "bios_sha256": self._bios_digest(),
+            "serial_console": self.serial_console,
+            "floppies": [self.disk_images.index(d) for d in self.floppy_drives],
+            "hdds": [self.disk_images.index(d) for d in self.hdd_drives],
+            "disks": disks, "clock_ns": self.clock.now(), "clock_seq": self.clock._seq,
+            "devices": devices,
+        }
+        state.write_file(path, header, ctx.blobs)
+
+    def load_state(self, path):
+        """Replace this machine's state with the one saved in ``path``. The file is read and
+        checked whole (format, every field, the same BIOS, CPU model and disks) before
+        anything changes: a refusal (StateError, one line) leaves the machine as it was."""
+        header, blobs = state.read_file(path)
+        self._apply_state(path, header, blobs)
+
+    @classmethod
+    def from_state(cls, path, disks=None, **options):
+        """A new machine built as the state in ``path`` was saved (same CPU model, the same
+        disk images reopened by name, snapshot as they were) and loaded from it.
+        ``disks``: DiskImage objects or paths to use instead, in the saved order."""
+        header, blobs = state.read_file(path)
+        saved = header.get("disks")
+        force_snapshot = bool(options.pop("snapshot", False))
+        if not isinstance(saved, list) or not all(isinstance(d, dict) for d in saved):
+            raise state.StateError("%s: state file is damaged (no disk list)" % path)
+        if disks is None:
+            from . import freedos
+
+            disks = []
+            try:
+                for d in saved:
+                    if d.get("builtin"):
+                        disks.append(freedos.open_disk())
+                    else:
+                        disks.append(DiskImage.open(d.get("name"), kind=d.get("kind"),
+                                                    snapshot=bool(d.get("snapshot")) or force_snapshot))
+            except DiskError as e:
+                for img in disks:
+                    img.close()
+                raise state.StateError("%s: the state's disk cannot be opened: %s" % (path, e))
+        kinds = [d.get("kind") for d in saved]
+        floppies = [img for img, kind in zip(disks, kinds) if kind == "floppy"]
+        hdds = [img for img, kind in zip(disks, kinds) if kind != "floppy"]
+        if options.get("cpu") is None:
+            options["cpu"] = header.get("cpu_model", "80186")
+        if options.get("serial_console") is None:
+            options["serial_console"] = bool(header.get("serial_console"))
+        machine = cls(floppies=floppies, hdds=hdds, **options)
+        try:
+            machine._apply_state(path, header, blobs)
+        except BaseException:
+            machine.close()
+            raise
+        return machine
+
+    def _apply_state(self, path, header, blobs):
+        where = os.fspath(path)
+        if header.get("cpu_model") != self.cpu_model:
+            raise state.StateError("%s: state of an %s machine; this one is an %s"
+                                   % (where, header.get("cpu_model"), self.cpu_model))
+        if header.get("bios_sha256") != self._bios_digest():
+            raise state.StateError("%s: state saved with another BIOS image" % where)
+        saved = header.get("disks")
+        order = [self.disk_images.index(d) for d in self.floppy_drives + self.hdd_drives]
+        if not isinstance(saved, list) or not isinstance(header.get("floppies"), list) \
+                or not isinstance(header.get("hdds"), list):
+            raise state.StateError("%s: state file is damaged (no disk list)" % where)
+        try:
+            saved_order = [saved[i] for i in header["floppies"] + header["hdds"]]
+        except (IndexError, TypeError):
+            raise state.StateError("%s: state file is damaged (disk list)" % where)
+        mine = [self.disk_images[i] for i in order]
+        if len(saved_order) != len(mine) or len(header["floppies"]) != len(self.floppy_drives):
+            raise state.StateError("%s: state saved with other disks (%s); this machine has %s" % (
+                where, _disk_list(saved_order), _disk_list([self._disk_identity(d) for d in mine])))
+        for want, disk in zip(saved_order, mine):
+            have = self._disk_identity(disk)
+            for key in ("kind", "sectors", "sha256"):
+                if want.get(key) != have[key]:
+                    raise state.StateError("%s: state saved with other disks: %s is not the %s it was saved "
+                                           "with (%s differs)" % (where, have["name"], want.get("name"), key))
+            if want.get("snapshot") and not disk.snapshot:
+                raise state.StateError("%s: %s was saved with unwritten changes kept in memory (--snapshot); "
+                                       "load it with --snapshot too" % (where, have["name"]))
+        ctx = state.LoadContext(self.clock, blobs)
+        devices = header.get("devices")
+        if not isinstance(devices, dict) or not _is_int(header.get("clock_ns")) \
+                or not _is_int(header.get("clock_seq")):
+            raise state.StateError("%s: state file is damaged (no devices)" % where)
+        overlays = []
+        for want, disk in zip(saved_order, mine):
+            lbas = want.get("overlay_lbas")
+            data = ctx.blob(want.get("overlay"), "disk overlay")
+            if not isinstance(lbas, list) or not all(_is_int(x) and 0 <= x < disk.sectors for x in lbas) \
+                    or len(data) != 512 * len(lbas):
+                raise state.StateError("%s: state file is damaged (disk overlay)" % where)
+            overlays.append((disk, want, lbas, data))
+        try:
+            for key, obj in self.state_devices():
+                obj.STATE.check(devices.get(key), ctx, key)
+                obj.STATE.check_against(obj, devices[key], key)
+        except state.StateError as e:
+            raise state.StateError("%s: %s" % (where, e))
+        # Everything checked: from here on nothing refuses.
+        self.clock.clear_timers()
+        for key, obj in self.state_devices():
+            obj.STATE.load(obj, devices[key], ctx)
+            if key == "cpu":
+                self.clock.set_now(header["clock_ns"])
+        self.clock._seq = max(self.clock._seq, header["clock_seq"])
+        translator = getattr(self.cpu, "translator", None)
+        if translator is not None:
+            # Code compiled from the old RAM is stale: start the translating tier afresh.
+            self.mem.codemap = None
+            self.cpu.translator = None
+            self.cpu.enable_translation(dump_dir=getattr(translator, "dump_dir", None))
+        for disk, want, lbas, data in overlays:
+            if disk.snapshot:
+                disk._overlay = {lba: bytes(data[512 * i:512 * (i + 1)]) for i, lba in enumerate(lbas)}
+            disk.sectors_read = want.get("sectors_read", 0)
+            disk.sectors_written = want.get("sectors_written", 0)
 
     # ------------------------------------------------------------------ debugging
     def _trace_failed(self, out, error, path):

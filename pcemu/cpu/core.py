@@ -19,6 +19,7 @@ state they work on and the loops that drive them.
   elements; each chunk counts as one instruction.
 """
 
+from pcemu import state
 from pcemu.cpu import ops
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
 
@@ -31,6 +32,17 @@ _FLAG_LETTERS = ((0x800, "O"), (0x400, "D"), (0x200, "I"), (0x100, "T"), (0x80, 
 
 
 class CPU:
+    STATE = state.Description("CPU", fields=[
+        state.Int("icount"),
+        state.IntList("regs", 8), state.IntList("sregs", 4),
+        state.Int("ip"), state.Int("insn_ip"), state.Int("flags"),
+        state.Int("lf_kind"), state.Int("lf_a"), state.Int("lf_b"), state.Int("lf_res"), state.Int("lf_mask"),
+        state.Int("ovr"), state.Int("rep"), state.Int("ea_seg"), state.Int("ea_off"), state.Int("csb"),
+        state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
+        state.Bool("halted"),
+    ], post_load="update_pending", wiring=["model", "is186", "table", "mem", "io", "data", "kind", "intc", "pending",
+                                        "translator"])
+
     def __init__(self, mem, io, model="80186"):
         if model not in MODELS:
             raise ValueError("unknown CPU model %r (choose 8086 or 80186)" % (model,))

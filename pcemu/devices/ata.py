@@ -43,6 +43,7 @@ Choices where the ATA documents leave room:
 """
 
 from pcemu.disk import DiskError, SECTOR_SIZE
+from pcemu import state
 
 # status register
 BSY = 0x80
@@ -101,6 +102,12 @@ XFER_WRITE = 2
 
 class AtaDrive:
     """One drive on the cable: its image, its CHS translation and its status."""
+
+    STATE = state.Description("ATA drive", fields=[
+        state.Int("cur_cyl"), state.Int("cur_heads"), state.Int("cur_spt"), state.Int("multiple"),
+        state.Int("status"), state.Int("error"), state.Bool("intrq"),
+        state.Int("sectors_read"), state.Int("sectors_written"), state.Int("commands"),
+    ], wiring=["image", "unit", "default_chs", "sectors", "serial"])
 
     def __init__(self, image, unit):
         self.image = image
@@ -176,6 +183,17 @@ def _put_string(words, first, length, text):
 
 class AtaChannel:
     """One IDE channel: a shared task file, a device control register, two drive slots."""
+
+    STATE = state.Description("ATA channel", fields=[
+        state.Children("drives", AtaDrive.STATE), state.Int("device_control"),
+        state.Int("features"), state.Int("nsector"), state.Int("sector"), state.Int("lcyl"), state.Int("hcyl"),
+        state.Int("select"),
+        # a PIO transfer in flight: its buffer, where the guest is in it, what follows
+        state.Int("_xfer"), state.Bytes("_buf"), state.Int("_pos"), state.Int("_end"),
+        state.Member("_xfer_drive", "drives"), state.Int("_xfer_lba"), state.Int("_xfer_left"),
+        state.Int("_xfer_block"), state.Int("_xfer_chunk"), state.Bool("_xfer_lba_mode"),
+        state.IrqLevel("irq"),
+    ], wiring=["base", "ctrl", "name"])
 
     def __init__(self, io, base=0x1F0, ctrl=0x3F6, irq=None, drives=(None, None), name="ATA primary"):
         self.base = base

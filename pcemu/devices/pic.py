@@ -22,6 +22,8 @@ the guest services them: a rise followed at once by a fall would be lost.
 """
 
 # ICW1 bits (written to the even port with bit 4 set)
+from .. import state
+
 ICW1_IC4 = 0x01    # ICW4 will follow
 ICW1_SNGL = 0x02   # single controller, no ICW3
 ICW1_LTIM = 0x08   # level-triggered inputs
@@ -46,6 +48,15 @@ NO_IRQ = -1
 
 class Pic8259:
     """One 8259A. ``PicPair`` owns two and does the cascading and the INTA cycle."""
+
+    STATE = state.Description("8259A", fields=[
+        state.Int("irr"), state.Int("imr"), state.Int("isr"), state.Int("input_level"),
+        state.Int("vector_base"), state.Int("lowest_priority"), state.Bool("read_isr"),
+        state.Bool("poll_pending"), state.Bool("special_mask"), state.Bool("level_triggered"),
+        state.Bool("auto_eoi"), state.Bool("rotate_on_aeoi"), state.Bool("special_fully_nested"),
+        state.Bool("single"), state.Int("icw3"), state.Int("icw4"), state.Bool("expect_icw4"),
+        state.Int("init_step"),
+    ], wiring=["name", "is_master"])
 
     def __init__(self, name, is_master):
         self.name = name
@@ -225,6 +236,11 @@ class Pic8259:
 
 class PicPair:
     """Master and slave 8259A; the sink for every ``IrqLine`` (IRQ 0-15)."""
+
+    STATE = state.Description("8259A pair", fields=[
+        state.Child("master", Pic8259.STATE), state.Child("slave", Pic8259.STATE),
+        state.Bool("int_output"), state.IntList("irq_counts", 16), state.IntList("spurious", 2),
+    ], wiring=["cpu_intr"])
 
     def __init__(self, io, cpu_intr=None):
         self.master = Pic8259("8259A master", True)

@@ -24,6 +24,7 @@ line that fell again in the low half of a square wave would withdraw a tick
 the guest had merely not acknowledged yet.
 """
 
+from .. import state
 from ..clock import NS_PER_SEC
 
 PIT_HZ = 1193182
@@ -71,6 +72,15 @@ def _to_bcd(value):
 
 class PitCounter:
     """One of the three counters."""
+
+    STATE = state.Description("8254 counter", fields=[
+        state.Bool("gate"), state.Int("control"), state.Int("mode"), state.Int("access"), state.Bool("bcd"),
+        state.Int("reload"), state.Int("n"), state.Bool("armed"), state.Bool("triggered"),
+        state.Int("start_tick"), state.Int("counted"), state.Int("resume_tick"), state.Bool("halted"),
+        state.OptInt("pending_n"), state.Int("pending_tick"), state.Int("trigger_n"), state.Bool("count_fresh"),
+        state.Bool("write_msb_next"), state.Int("write_lsb"), state.Bool("read_msb_next"),
+        state.IntList("latched"), state.OptInt("status_latched"), state.Int("held_count"),
+    ], wiring=["index"])
 
     def __init__(self, index, gate):
         self.index = index
@@ -311,6 +321,11 @@ class PitCounter:
 
 class Pit8254:
     """The PC's 8254 at 40h-43h; counter 0's OUT drives ``irq`` (IRQ0)."""
+
+    STATE = state.Description("8254 PIT", fields=[
+        state.Children("counters", PitCounter.STATE), state.Timer("_timer", "_on_rise"),
+        state.IrqLevel("irq"), state.Int("irq0_edges"),
+    ], wiring=["clock"])
 
     def __init__(self, io, clock, irq=None):
         self.clock = clock

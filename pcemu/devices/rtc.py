@@ -38,6 +38,7 @@ import time
 
 from .. import floppy
 from ..clock import NS_PER_SEC
+from .. import state
 
 REG_SECONDS = 0x00
 REG_SECONDS_ALARM = 0x01
@@ -115,6 +116,14 @@ def _from_bcd(value):
 
 class Rtc146818:
     """The MC146818A and its 128 bytes of CMOS; interrupts on ``irq`` (IRQ8)."""
+
+    STATE = state.Description("MC146818 RTC", fields=[
+        state.Bytes("cmos", 128), state.Int("index"), state.Bool("nmi_masked"), state.Int("reg_a"),
+        state.Int("reg_b"), state.Int("flags"), state.IntList("alarm", 3), state.Int("power_on_epoch"),
+        state.Int("base_seconds"), state.Int("base_ns"), state.Int("periodic_origin_ns"), state.Bool("frozen"),
+        state.IntMap("set_regs"), state.Int("checked_ns"), state.Int("interrupts"),
+        state.Timer("_timer", "_on_timer"), state.IrqLevel("irq"),
+    ], wiring=["clock"])
 
     def __init__(self, io, clock, irq=None, epoch=None):
         self.clock = clock

@@ -36,6 +36,7 @@ Emulation choices:
 from collections import deque
 
 from pcemu.clock import NS_PER_SEC
+from pcemu import state
 
 # IER
 ERBFI = 0x01
@@ -157,6 +158,14 @@ class FileSerial:
 
 
 class Uart16550:
+    STATE = state.Description("16550A UART", fields=[
+        state.Int("DLL"), state.Int("DLM"), state.Int("IER"), state.Int("FCR"), state.Int("LCR"),
+        state.Int("MCR"), state.Int("SCR"), state.Deque("_fifo"), state.Int("_lsr_errors"),
+        state.Bool("_thre_pending"), state.Bool("_timeout_pending"), state.Int("_msr_lines"),
+        state.Int("_msr_deltas"), state.Deque("_host_queue"), state.Timer("_timeout_timer", "_timeout_expired"),
+        state.Int("bytes_in"), state.Int("bytes_out"), state.IrqLevel("irq"),
+    ], wiring=["base", "backend", "name", "clock"])
+
     def __init__(self, io, base=0x3F8, irq=None, backend=None, name="COM1", clock=None):
         self.base = base
         self.irq = irq

@@ -52,8 +52,10 @@ HOST_KEYS = {
     0x15: "ctrl_alt_del",  # R
     0x13: "pause",  # P
     0x14: "quit",  # Q
+    0x1A: "save_state",  # W: write the machine state (with --save-state=FILE)
 }
-HOST_KEY_HELP = "Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit"
+HOST_KEY_HELP = ("Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit, "
+                 "W save state")
 WINDOW_CLASS = "pcemu"  # X11 WM_CLASS, for window managers and task bars
 
 DEFAULT_PALETTE = (
@@ -263,8 +265,9 @@ def _window_error(e):
 class Window:
     """One window on one machine. ``run()`` returns when the user quits or closes it."""
 
-    def __init__(self, machine, scale=None, timeout=None, pygame=None, screenshot_dir="."):
+    def __init__(self, machine, scale=None, timeout=None, pygame=None, screenshot_dir=".", state_path=None):
         self.machine = machine
+        self.state_path = state_path
         self.requested_scale = scale
         self.timeout = timeout
         self.screenshot_dir = screenshot_dir
@@ -536,6 +539,20 @@ class Window:
             self.machine.send_scancodes(press_and_release(0x4C, ctrl=True, alt=True))
         elif action == "paste":
             self.paste()
+        elif action == "save_state":
+            self.save_state()
+
+    def save_state(self):
+        if not self.state_path:
+            self.notify("no state file: start pcemu with --save-state=FILE")
+            return
+        from ..state import StateError
+
+        try:
+            self.machine.save_state(self.state_path)
+            self.notify("state saved to %s" % self.state_path)
+        except StateError as e:
+            self.notify("state not saved: %s" % e)
 
     def paste(self):
         text = self.clipboard_text()
@@ -623,7 +640,7 @@ class Window:
             pass
 
 
-def run_window(machine, scale=None, timeout=None):
+def run_window(machine, scale=None, timeout=None, state_path=None):
     """The CLI's entry point: open the window, run until the user quits, return the exit status."""
     if scale is not None and scale < 1:
         raise UsageProblem("--scale must be at least 1")
@@ -632,7 +649,7 @@ def run_window(machine, scale=None, timeout=None):
     except ImportError as e:
         raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
                            "--display=curses or --display=none --serial=stdio" % e)
-    window = Window(machine, scale=scale, timeout=timeout, pygame=pg)
+    window = Window(machine, scale=scale, timeout=timeout, pygame=pg, state_path=state_path)
     window.open()
     try:
         return window.run()
