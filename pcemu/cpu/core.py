@@ -39,7 +39,7 @@ class CPU:
         state.Int("lf_kind"), state.Int("lf_a"), state.Int("lf_b"), state.Int("lf_res"), state.Int("lf_mask"),
         state.Int("ovr"), state.Int("rep"), state.Int("ea_seg"), state.Int("ea_off"), state.Int("csb"),
         state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
-        state.Bool("halted"),
+        state.Bool("halted"), state.Int("resume_prefix_ip"), state.Int("resume_prefix_icount"),
     ], post_load="update_pending", wiring=["model", "is186", "table", "mem", "io", "data", "kind", "intc", "pending",
                                         "translator"])
 
