@@ -96,7 +96,7 @@ def test_help_lists_host_keys_and_exit_statuses():
     assert r.returncode == 0
     out = r.stdout.decode()
     for words in ("Ctrl+Alt+", "Ctrl+] then: . quit", "Ctrl+] quits", "124 --timeout", "2 bad option",
-                  "3 guest fault", "pcemu [options] IMAGE"):
+                  "3 guest fault", "pcemu [options]", "IMAGE = --disk=IMAGE"):
         assert words in out, out
 
 
