@@ -60,6 +60,14 @@ def build_parser():
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--monitor", metavar="stdio|tcp:PORT",
+                   help="debugger monitor on this terminal or on 127.0.0.1:PORT; the guest starts stopped")
+    p.add_argument("--monitor-script", metavar="FILE", help="run monitor commands from FILE first")
+    p.add_argument("--gdb", type=int, metavar="PORT",
+                   help="GDB remote stub on 127.0.0.1:PORT (waits for gdb; addresses are linear, $pc = CS*16+IP)")
+    p.add_argument("--magic-break", action="store_true", help="stop at xchg bx,bx (Bochs's magic breakpoint)")
+    p.add_argument("--history", type=int, metavar="N",
+                   help="record the last N instructions (shown at a stop or guest fault; slows the run)")
     return p
 
 
@@ -128,6 +136,7 @@ def main(argv=None):
             machine.trace_ports(args.trace_ports)
         if args.trace:
             machine.trace_instructions(args.trace)
+        _attach_debugger(machine, args)
         status = _run_front_end(machine, display, console, args)
     except (DiskError, UsageProblem) as e:
         sys.stderr.write("pcemu: %s\n" % e)
@@ -156,6 +165,18 @@ def main(argv=None):
             machine.close()
         signal.signal(signal.SIGTERM, previous_term)
     return status
+
+
+def _attach_debugger(machine, args):
+    if args.history is not None and args.history < 1:
+        raise UsageProblem("--history needs a positive number of instructions")
+    from .debug.session import SetupError, attach
+
+    try:
+        attach(machine, monitor=args.monitor, script=args.monitor_script, gdb=args.gdb,
+               magic=args.magic_break, history=args.history, serial_stdio=(args.serial == "stdio"))
+    except SetupError as e:
+        raise UsageProblem(str(e))
 
 
 def _run_front_end(machine, display, console, args):

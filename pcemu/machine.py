@@ -94,6 +94,8 @@ class Machine:
         self._host_cpu_start = time.process_time()
         self._trace_files = []
         self._insn_trace = None
+        self.debugger = None  # a pcemu.debug.Debugger once one is attached
+        self._debug_run = None  # its run method while debugging is active (see pcemu.debug)
         self.debug_sink = None  # callable(line) for the BIOS debug console (port E9h)
         try:
             self._attach_disks(disks, floppies, hdds, snapshot)
@@ -216,13 +218,17 @@ class Machine:
                     until = (deadline - clock.now()) // NS_PER_INSN + 1
                     if until < budget:
                         budget = max(1, until)
-            if self._insn_trace is None:
+            if self._debug_run is not None:
+                executed = self._debug_run(budget)
+            elif self._insn_trace is None:
                 executed = cpu.run(budget)
             else:
                 executed = cpu.run_traced(budget, self._insn_trace)
         clock.run_due()
         if self.reset_requested:
             self._do_reset()
+        if self.debugger is not None:
+            self.debugger.after_quantum()
         return executed
 
     def _idle_wait(self, seconds):
@@ -235,7 +241,9 @@ class Machine:
         msg = "guest halted with interrupts disabled at %04X:%04X" % (self.cpu.sregs[1], self.cpu.ip)
         if last:
             msg += " (BIOS: %s)" % last
-        raise GuestFault(msg, self.cpu.dump())
+        from .debug.debugger import guest_report
+
+        raise GuestFault(msg, guest_report(self))
 
     def run(self, insns=None, seconds=None):
         """Run for ``insns`` guest instructions or ``seconds`` of emulated time (whichever given)."""
