@@ -24,8 +24,8 @@ the handler returns when the user resumes.
 * Port breakpoints replace the handlers of their ports in ``IoPorts`` with
   checking wrappers, and put them back when deleted.
 * The history is a ring buffer of CS:IP pairs, with hardware interrupts
-  (the vector the PIC gave) and far control transfers (CS changed: far
-  JMP/CALL/RET, INT, IRET) marked. It is disassembled when shown, from
+  (the vector the PIC gave) and far control transfers (far JMP/CALL/RET,
+  INT, IRET, or anything else that changed CS) marked. It is disassembled when shown, from
   memory as it is then.
 """
 
@@ -38,6 +38,8 @@ MARK_IRQ = 2
 
 _PREFIX_BYTES = frozenset((0x26, 0x2E, 0x36, 0x3E, 0xF0, 0xF2, 0xF3))
 _STRING_OPS = frozenset(range(0xA4, 0xB0)) | frozenset((0x6C, 0x6D, 0x6E, 0x6F))
+# JMP far, CALL far, RETF, IRET, INT 3, INT n, INTO (FF /3 and /5 are checked apart)
+_FAR_OPCODES = frozenset((0xEA, 0x9A, 0xCA, 0xCB, 0xCF, 0xCC, 0xCD, 0xCE))
 
 
 class Stop(object):
@@ -438,8 +440,11 @@ class Debugger(object):
                         cpu.step()
                 else:
                     cpu._exec_one()
-                if record and cpu.sregs[1] != cs:
-                    hmarks[p] = MARK_FAR
+                if record:
+                    op = data[lin]
+                    if (cpu.sregs[1] != cs or op in _FAR_OPCODES
+                            or (op == 0xFF and (data[(lin + 1) & 0xFFFFF] >> 3) & 7 in (3, 5))):
+                        hmarks[p] = MARK_FAR
                 if self._hit is not None:
                     self.stop, self._hit = self._hit, None
                     if cpu.stop_req:
