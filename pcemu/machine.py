@@ -393,6 +393,13 @@ class Machine:
 
         self._insn_trace = trace
 
+    def debug_pause(self):
+        """Stop the guest at the next instruction and open the debugger's monitor: the one
+        configured (--monitor, --gdb), else one on this process's terminal (pcemu.debug)."""
+        from .debug.session import pause_into_monitor
+
+        pause_into_monitor(self)
+
     # ------------------------------------------------------------------ stats
     def stats(self):
         host = time.monotonic() - self._host_start

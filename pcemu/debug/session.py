@@ -55,3 +55,25 @@ def attach(machine, monitor=None, script=None, gdb=None, magic=False, history=No
 
         dbg.handler = report
     return dbg
+
+
+def pause_into_monitor(machine, source=None):
+    """A host key asked for the debugger: stop at the next instruction, with a monitor
+    to take the stop (a new one on stdin/stdout, or ``source``, when none is attached)."""
+    dbg = machine.debugger
+    if dbg is None:
+        dbg = Debugger(machine)
+    if dbg.handler is None or getattr(dbg.handler, "__name__", "") == "report":
+        from .monitor import LineSource, Monitor
+
+        if source is None:
+            import os
+
+            try:
+                tty = os.isatty(sys.stdin.fileno())
+            except (OSError, ValueError, AttributeError):
+                tty = False
+            source = LineSource(sys.stdin, "stdin", interactive=tty, echo=not tty, quit_at_end=True)
+        Monitor(dbg, [source])
+    dbg.request_pause()
+    return dbg

@@ -40,8 +40,10 @@ HOST_KEYS = {
     0x15: "ctrl_alt_del",  # R
     0x13: "pause",  # P
     0x14: "quit",  # Q
+    0x07: "monitor",  # D
 }
-HOST_KEY_HELP = "Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit"
+HOST_KEY_HELP = ("Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, "
+                 "D debugger monitor, Q quit")
 
 DEFAULT_PALETTE = (
     (0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0xAA, 0xAA),
@@ -456,6 +458,11 @@ class Window:
             self.machine.send_scancodes(press_and_release(0x4C, ctrl=True, alt=True))
         elif action == "paste":
             self.paste()
+        elif action == "monitor":
+            # The guest stops at the next instruction; the monitor takes over the terminal
+            # (or its --monitor connection) until it is told to continue.
+            self.set_grab(False)
+            self.machine.debug_pause()
 
     def paste(self):
         text = self.clipboard_text()
