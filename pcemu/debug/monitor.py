@@ -163,6 +163,7 @@ class Monitor(object):
         self._write = write or _stdout_write
         self.last_dump = None
         self.last_unasm = None
+        self.around = None  # (before, after) around each session, e.g. a terminal's cooked/raw mode
         debugger.handler = self.on_stop
         debugger.poller = self.poll
 
@@ -181,6 +182,16 @@ class Monitor(object):
             self.dbg.request_pause()
 
     def on_stop(self, stop):
+        if self.around is None:
+            return self._session(stop)
+        before, after = self.around
+        before()
+        try:
+            return self._session(stop)
+        finally:
+            after()
+
+    def _session(self, stop):
         self.out(stop.message)
         self.show_position()
         while True:

@@ -57,9 +57,11 @@ def attach(machine, monitor=None, script=None, gdb=None, magic=False, history=No
     return dbg
 
 
-def pause_into_monitor(machine, source=None):
+def pause_into_monitor(machine, source=None, around=None):
     """A host key asked for the debugger: stop at the next instruction, with a monitor
-    to take the stop (a new one on stdin/stdout, or ``source``, when none is attached)."""
+    to take the stop (a new one on stdin/stdout, or ``source``, when none is attached).
+    ``around``: (before, after) callables run around each monitor session (a terminal
+    front end leaves raw mode while the monitor reads lines)."""
     dbg = machine.debugger
     if dbg is None:
         dbg = Debugger(machine)
@@ -74,6 +76,9 @@ def pause_into_monitor(machine, source=None):
             except (OSError, ValueError, AttributeError):
                 tty = False
             source = LineSource(sys.stdin, "stdin", interactive=tty, echo=not tty, quit_at_end=True)
-        Monitor(dbg, [source])
+        mon = Monitor(dbg, [source])
+        if around is not None:
+            mon.around = around
+            dbg.poller = None  # while the guest runs, the terminal's keys belong to it
     dbg.request_pause()
     return dbg

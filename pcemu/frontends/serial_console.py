@@ -4,7 +4,8 @@ With ``--serial=stdio`` our BIOS mirrors console output to COM1 and turns
 COM1 input into keystrokes, so the terminal (or a pipe) is the DOS console.
 
 * On a terminal, stdin is put in raw mode so every key reaches DOS as typed
-  (Ctrl+C included); Ctrl+] quits, like telnet's escape key.
+  (Ctrl+C included); Ctrl+] quits, like telnet's escape key; Ctrl+\\ stops
+  the guest and opens the debugger monitor here (cooked mode until ``c``).
 * In a pipe, input is delivered as the guest takes it. When stdin reaches end
   of file, the run ends once the guest has consumed everything and is waiting
   for more (halted in the BIOS keyboard wait): ``printf 'DIR\\r' | pcemu ...``
@@ -27,6 +28,7 @@ import sys
 import time
 
 QUIT_KEY = 0x1D  # Ctrl+]
+MONITOR_KEY = 0x1C  # Ctrl+\\ : stop the guest and open the debugger monitor on this terminal
 SETTLE_NS = 2_500_000_000  # longer than FreeDOS's 2 s F5/F8 wait
 
 
@@ -38,6 +40,7 @@ class StdioConsole:
         self.out_fd = sys.stdout.fileno() if stdout_fd is None else stdout_fd
         self.eof = False
         self.quit = False
+        self.monitor_requested = False
         self._saved_tty = None
         self.interactive = os.isatty(self.in_fd)
         if self.interactive:
@@ -97,7 +100,18 @@ class StdioConsole:
         if self._saved_tty is not None and QUIT_KEY in data:
             self.quit = True
             data = data[: data.index(QUIT_KEY)]
+        if self._saved_tty is not None and MONITOR_KEY in data:
+            self.monitor_requested = True
+            data = data.replace(bytes((MONITOR_KEY,)), b"")
         return data
+
+    def cooked(self):
+        """Hand the terminal to line-by-line use (the monitor) until raw() is called."""
+        self.restore()
+
+    def raw(self):
+        if self.interactive:
+            self._enter_raw_mode()
 
 
 def run_headless(machine, console, timeout=None):
@@ -131,6 +145,11 @@ def run_headless(machine, console, timeout=None):
         data = console.poll(0.0)
         if data:
             take(data)
+        if console.monitor_requested:
+            console.monitor_requested = False
+            from ..debug.session import pause_into_monitor
+
+            pause_into_monitor(machine, around=(console.cooked, console.raw))
         if settle is not None and not settle.done and settle.check():
             machine.send_serial(bytes(held))
             held.clear()
