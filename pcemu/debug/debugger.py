@@ -627,7 +627,13 @@ class Debugger(object):
         if stop is not None:
             lines.append(stop.message)
         lines.append(cpu.dump())
-        lines.append("at CS:IP:")
+        lines.append(self.report_tail(history))
+        return "\n".join(lines)
+
+    def report_tail(self, history=20):
+        """The disassembly at CS:IP and the history (the part of report() after the registers)."""
+        cpu = self.cpu
+        lines = ["at CS:IP:"]
         lines.extend("  " + l for l in self.format_disassembly(cpu.sregs[1], cpu.ip, 5))
         if self.history.count:
             lines.append("last %d instructions executed (oldest first):" % min(history, self.history.count))

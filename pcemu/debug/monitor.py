@@ -192,6 +192,10 @@ class Monitor(object):
             after()
 
     def _session(self, stop):
+        if not self.sources:
+            # Nothing left to read commands from: a headless stop report, and the guest goes on.
+            self.out(self.dbg.report(stop))
+            return
         self.out(stop.message)
         self.show_position()
         while True:
@@ -204,6 +208,8 @@ class Monitor(object):
                 if src.quit_at_end:
                     self.out("end of monitor input: quitting")
                     raise SystemExit(0)
+                if not self.sources:
+                    self.out(self.dbg.report_tail())
                 continue
             if src.echo:
                 self.out("(pcemu) " + line)
@@ -501,7 +507,9 @@ def open_monitor(debugger, spec=None, script=None):
         try:
             port = int(spec[4:], 10)
         except ValueError:
-            raise ValueError("--monitor=tcp:PORT needs a port number, not %r" % spec[4:])
+            port = -1
+        if not 0 < port < 65536:
+            raise ValueError("--monitor=tcp:PORT needs a port number (1-65535), not %r" % spec[4:])
         tcp = TcpSource(port)
         tcp.accept()
         sources.append(tcp)

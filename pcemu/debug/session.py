@@ -32,6 +32,8 @@ def attach(machine, monitor=None, script=None, gdb=None, magic=False, history=No
     if gdb is not None:
         from .gdbstub import GdbStub
 
+        if not 0 < gdb < 65536:
+            raise SetupError("--gdb needs a port number (1-65535), not %d" % gdb)
         try:
             stub = GdbStub(dbg, gdb)
         except OSError as e:

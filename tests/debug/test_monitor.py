@@ -237,3 +237,25 @@ def test_bad_monitor_options(hello_floppy, tmp_path):
     assert r.returncode == 1 and "missing.txt" in r.stderr.decode()
     r = pcemu(hello_floppy, "--monitor=stdio", "--serial=stdio")
     assert r.returncode == 1 and "--monitor=tcp:PORT" in r.stderr.decode()
+
+
+def test_script_alone_reports_stops_and_lets_the_guest_run(hello_floppy, tmp_path):
+    """A script with no interactive source: after its last line, a stop prints the full report
+    (registers, disassembly at CS:IP, the history) and the guest goes on."""
+    script = tmp_path / "s.txt"
+    script.write_text("until A:\\>\nb int 21 ah=4c\ntype hello\\r\nc\n")
+    r = pcemu(hello_floppy, "--monitor-script=%s" % script, "--timeout=60")
+    out = r.stdout.decode("utf-8", "replace")
+    assert r.returncode == 124, out  # ran on after the stop, until the timeout
+    report = out.split("(pcemu) c\n", 1)[1]
+    assert re.match(r"breakpoint 1 at ([0-9A-F]{4}):0111 \(INT 21h AH=4Ch, AX=4C00\)", report), report
+    assert ":0111  CD21            int 0x21" in report
+    assert "last 20 instructions executed (oldest first):" in report
+    assert ":010E  B8004C          mov ax,0x4c00" in report
+
+
+def test_bad_ports(hello_floppy):
+    for opt in ("--gdb=70000", "--monitor=tcp:0", "--monitor=tcp:x"):
+        r = pcemu(hello_floppy, opt)
+        err = r.stderr.decode()
+        assert r.returncode == 1 and "port number" in err and len(err.strip().splitlines()) == 1, err
