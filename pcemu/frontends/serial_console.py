@@ -28,7 +28,7 @@ import sys
 import time
 
 QUIT_KEY = 0x1D  # Ctrl+]
-MONITOR_KEY = 0x1C  # Ctrl+\\ : stop the guest and open the debugger monitor on this terminal
+MONITOR_KEY = 0x1C  # Ctrl+\ : stop the guest and open the debugger monitor on this terminal
 SETTLE_NS = 2_500_000_000  # longer than FreeDOS's 2 s F5/F8 wait
 
 

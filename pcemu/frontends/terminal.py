@@ -9,7 +9,8 @@ last frame are written; curses sends only what differs on the terminal.
 
 Keys typed in the terminal become whole key strokes (make then break codes)
 in scancode set 1, queued and fed to the guest as fast as it takes them.
-Ctrl+] quits.
+Ctrl+] quits; Ctrl+\\ stops the guest and opens the debugger monitor on the
+terminal (the screen comes back when the monitor continues).
 
 What a terminal cannot send, and so the guest cannot get from here:
 * key-up events: every key is pressed and released at once, so holding a key
@@ -36,6 +37,7 @@ from .keyboard import US_CHARS, USAGE, char_to_scancodes, press_and_release
 
 FRAME_RATE = 30
 QUIT_KEY = 0x1D  # Ctrl+], as in the serial console and telnet
+MONITOR_KEY = 0x1C  # Ctrl+\, as in the serial console: stop the guest, open the debugger monitor
 ALT_PREFIX = 0x1B
 
 # PC colour number (IRGB order: blue=1, green=2, red=4) -> curses colour number (RGB order).
@@ -98,7 +100,7 @@ def curses_key_table(curses):
     return table
 
 
-CTRL_PUNCTUATION = {0x00: 0x1F, 0x1C: 0x31, 0x1E: 0x23, 0x1F: 0x2D}  # Ctrl+2(@) \ 6(^) -(_)
+CTRL_PUNCTUATION = {0x00: 0x1F, 0x1E: 0x23, 0x1F: 0x2D}  # Ctrl+2(@) 6(^) -(_); Ctrl+\ is MONITOR_KEY
 
 
 class KeyDecoder:
@@ -107,6 +109,7 @@ class KeyDecoder:
     def __init__(self, curses):
         self.keys = curses_key_table(curses)
         self.resize = getattr(curses, "KEY_RESIZE", None)
+        self.monitor_requested = False
 
     def decode(self, codes):
         """``codes``: what one poll read, as ints (curses keys) and 1-char strs.
@@ -125,6 +128,9 @@ class KeyDecoder:
             if n == QUIT_KEY:
                 quit = True
                 break
+            if n == MONITOR_KEY:
+                self.monitor_requested = True
+                continue
             if n == self.resize:
                 resized = True
                 continue
@@ -303,6 +309,20 @@ class Terminal:
                 self.quit = True
             if resized:
                 self.screen.invalidate()
+            if self.decoder.monitor_requested:
+                self.decoder.monitor_requested = False
+                from ..debug.session import pause_into_monitor
+
+                pause_into_monitor(self.machine, around=(self._leave_screen, self._enter_screen))
+
+    def _leave_screen(self):
+        self.curses.def_prog_mode()
+        self.curses.endwin()
+
+    def _enter_screen(self):
+        self.curses.reset_prog_mode()
+        self.screen.invalidate()
+        self.stdscr.refresh()
 
     def _idle_wait(self, seconds):
         wait = min(seconds, self.next_frame - time.monotonic())

@@ -56,3 +56,25 @@ def test_ctrl_backslash_opens_the_monitor_on_the_console(tmp_path):
         if proc.poll() is None:
             proc.kill()
         os.close(master)
+
+
+def test_ctrl_backslash_in_the_curses_display(tmp_path):
+    master, slave = pty.openpty()
+    env = dict(ENV, TERM="xterm", LINES="30", COLUMNS="100")
+    proc = subprocess.Popen([sys.executable, "-m", "pcemu", "--disk=%s" % image_path("freedos-minimal-1440k.img"),
+                             "--snapshot", "--display=curses", "--timeout=200"],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=str(ROOT))
+    os.close(slave)
+    try:
+        read_until(master, b"A:\\")  # the prompt, drawn by curses
+        os.write(master, b"\x1c")
+        out = read_until(master, b"(pcemu) ")
+        assert b"paused at " in out
+        os.write(master, b"screen\n")
+        read_until(master, b"|A:\\>")  # the monitor's own view of the text screen
+        os.write(master, b"q\n")
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
