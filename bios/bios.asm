@@ -30,6 +30,8 @@ rom_start:
 %include "int09.asm"
 %include "keymap.asm"
 %include "int10.asm"
+%include "int10_modes.asm"
+%include "int10_gfx.asm"
 %include "int11_12.asm"
 %include "int13.asm"
 %include "int13_floppy.asm"
@@ -43,7 +45,20 @@ rom_start:
 %include "sercon.asm"
 %include "tables.asm"
 
+; Fonts for characters in graphics modes (see tools/make_bios_fonts.py).
+font8x8:
+        incbin "font8x8.bin"
+font8x14:
+        incbin "font8x14.bin"
+font8x16:
+        incbin "../pcemu/data/cp437-8x16.bin"
+
 rom_code_end:
+
+; The first half of the 8x8 font where the IBM PC keeps it, F000:FA6Eh.
+        times 0FA6Eh - ($ - $$) db 0FFh
+font8x8_low:
+        incbin "font8x8.bin", 0, 400h
 
 ; ---- fixed tail of the ROM ----
         times 0FFF0h - ($ - $$) db 0FFh

@@ -1,8 +1,12 @@
-; int10.asm - video services for VGA text modes (0/1: 40x25, 2/3: 80x25
-; colour, 7: 80x25 mono). The emulator draws text RAM with its own font, so
-; a mode set only has to program the few registers that select columns,
-; colour/mono addressing, blink and the cursor. Characters written through
-; the teletype-style calls are mirrored to the serial console.
+; int10.asm - video services. Modes (int10_modes.asm): text 0/1 (40x25),
+; 2/3 (80x25 colour), 7 (80x25 mono); CGA graphics 4/5 (320x200, 4 colours)
+; and 6 (640x200, 2 colours); EGA/VGA 0Dh (320x200), 0Eh (640x200), 10h
+; (640x350), 12h (640x480) in 16 colours; VGA 13h (320x200, 256 colours).
+; A mode set loads every VGA register and the DAC as a VGA BIOS does. In
+; text modes the emulator draws text RAM with its own font; in graphics
+; modes characters are drawn into video memory with the ROM fonts
+; (int10_gfx.asm). Characters written through the teletype-style calls are
+; mirrored to the serial console.
 
 VID_ROWS    equ 25
 
@@ -41,8 +45,8 @@ int10_table:
         dw vid_read_char            ; 08
         dw vid_write_char_attr      ; 09
         dw vid_write_char_only      ; 0A
-        dw int10_done               ; 0B CGA palette: nothing to do in text
-        dw int10_done               ; 0C write pixel: no graphics modes
+        dw vid_cga_palette          ; 0B
+        dw vid_write_pixel          ; 0C
         dw vid_read_pixel           ; 0D
         dw vid_teletype             ; 0E
         dw vid_get_mode             ; 0F
@@ -197,7 +201,11 @@ vid_scroll:
         jbe .lines_ok
 .all:   mov al, ah
 .lines_ok:
-        mov [bp-8], ax              ; [bp-8] = lines, [bp-7] = height
+        cmp byte [PV_VID_CLASS], VC_MONO
+        jbe .text
+        call gfx_scroll_lines
+        jmp .out
+.text:  mov [bp-8], ax              ; [bp-8] = lines, [bp-7] = height
         mov [bp-10], si             ; direction
         mov al, dl
         sub al, cl
@@ -295,7 +303,11 @@ vid_tty_core:
         je .bs
         cmp al, 07h
         je .bel
-        call vid_text_seg
+        cmp byte [PV_VID_CLASS], VC_MONO
+        jbe .text
+        call gfx_draw_char          ; BL is the colour in graphics modes
+        jmp .advance
+.text:  call vid_text_seg
         call vid_cell_offset
         mov [es:di], al
         test cl, cl
@@ -312,9 +324,13 @@ vid_tty_core:
         ; past the last row: scroll the page up, new row takes the
         ; attribute of the cell the cursor lands on
         mov dh, [BDA_VID_ROWS]
+        xor ah, ah                  ; graphics: the new row is colour 0
+        cmp byte [PV_VID_CLASS], VC_MONO
+        ja .blank_row
         call vid_text_seg
         call vid_cell_offset
         mov ah, [es:di+1]
+.blank_row:
         push si
         push dx
         mov bl, bh                  ; page
@@ -367,24 +383,18 @@ vid_beep:
 vid_set_mode:
         mov ah, al
         and al, 7Fh
-        mov bx, vid_mode_params
-.find:  cmp byte [cs:bx], 0FFh
-        je int10_done               ; graphics modes are not supported
-        cmp al, [cs:bx]
-        je .found
-        add bx, 3
-        jmp .find
-.found: mov [BDA_VID_MODE], al
-        mov cl, [cs:bx+1]           ; columns
+        call vid_find_mode          ; CS:SI = the mode's table row
+        jc int10_done               ; not a mode we have: nothing changes
+        mov [BDA_VID_MODE], al
+        mov cl, [cs:si+MODE_CLASS]
+        mov [PV_VID_CLASS], cl
+        mov cl, [cs:si+MODE_COLS]
         xor ch, ch
         mov [BDA_VID_COLS], cx
-        mov dl, [cs:bx+2]           ; CGA mode select register image
+        mov dx, [cs:si+MODE_PAGESZ]
+        mov [BDA_VID_PAGESZ], dx
+        mov dl, [cs:si+MODE_MSR]
         mov [BDA_VID_MSR], dl
-        mov word [BDA_VID_PAGESZ], 1000h
-        cmp cl, 40
-        jne .pagesz
-        mov word [BDA_VID_PAGESZ], 0800h
-.pagesz:
         mov word [BDA_VID_PAGEOFS], 0
         push ds
         pop es
@@ -398,8 +408,11 @@ vid_set_mode:
         pop ax
         mov byte [BDA_VID_PAGE], 0
         mov byte [BDA_VID_PAL], 30h
-        mov byte [BDA_VID_ROWS], VID_ROWS - 1
-        mov word [BDA_VID_CHARH], 16
+        mov dl, [cs:si+MODE_ROWS]
+        mov [BDA_VID_ROWS], dl
+        mov dl, [cs:si+MODE_CHARH]
+        xor dh, dh
+        mov [BDA_VID_CHARH], dx
         mov dl, ah
         and dl, 80h
         or dl, 60h
@@ -409,71 +422,83 @@ vid_set_mode:
         mov byte [BDA_VID_DCC], 0Bh
         ; colour or mono addressing, also in the equipment word
         mov bx, 3D4h
-        mov dl, 67h
         mov dh, 20h
         mov word [BDA_VID_CURSHP], 0607h
-        cmp al, 7
+        cmp byte [cs:si+MODE_CLASS], VC_MONO
         jne .addr
         mov bx, 3B4h
-        mov dl, 66h
         mov dh, 30h
         mov word [BDA_VID_CURSHP], 0B0Ch
 .addr:  mov [BDA_VID_CRTC], bx
         and byte [BDA_EQUIPMENT], 0CFh
         or [BDA_EQUIPMENT], dh
+        call vid_program_regs
         push ax
-        mov al, dl
-        mov dx, 3C2h
-        out dx, al                  ; misc output: bit 0 picks 3Dx / 3Bx
-        ; CRTC: unlock 0-7, columns, row pitch, start address, cursor
-        mov ax, 0011h               ; vertical retrace end: clear protect bit
-        call vid_crtc_write
-        mov ah, cl
-        dec ah
-        mov al, 01h                 ; horizontal display end
-        call vid_crtc_write
-        mov ah, cl
-        shr ah, 1
-        mov al, 13h                 ; offset (words per row / 2)
-        call vid_crtc_write
-        mov ax, 000Ch
-        call vid_crtc_write
-        mov ax, 000Dh
-        call vid_crtc_write
+        mov al, [cs:si+MODE_DAC]
+        call vid_load_dac
+        call vid_set_font_vector
+        cmp byte [PV_VID_CLASS], VC_MONO
+        ja .graphics
         mov cx, [BDA_VID_CURSHP]
         call vid_program_cursor_shape
         call vid_update_hw_cursor
-        ; attribute controller mode control: text, blink on
-        mov dx, [BDA_VID_CRTC]
-        add dx, 6                   ; input status 1 resets the flip-flop
-        in al, dx
-        mov dx, 3C0h
-        mov al, 30h                 ; index 10h, display stays on
-        out dx, al
-        mov al, 0Ch
-        cmp byte [BDA_VID_MODE], 7
-        jne .amc
-        mov al, 0Eh
-.amc:   out dx, al
+.graphics:
         pop ax
         test ah, 80h
         jnz .done
-        ; clear all pages
-        call vid_text_seg
-        xor di, di
-        mov cx, 4000h
-        mov ax, 0720h
-        rep stosw
+        call vid_clear_memory
 .done:  jmp int10_done
 
-; mode, columns, CGA mode select register value
-vid_mode_params:
-        db 0, 40, 2Ch
-        db 1, 40, 28h
-        db 2, 80, 2Dh
-        db 3, 80, 29h
-        db 7, 80, 29h
-        db 0FFh
+; Clear the mode's video memory: blanks in text modes, colour 0 in graphics.
+vid_clear_memory:
+        push ax
+        push cx
+        push di
+        push es
+        mov al, [PV_VID_CLASS]
+        xor di, di
+        mov cx, 4000h
+        cmp al, VC_MONO
+        ja .gfx
+        call vid_text_seg
+        mov ax, 0720h
+        jmp .fill
+.gfx:   cmp al, VC_CGA1
+        ja .a000
+        mov ax, 0B800h
+        mov es, ax
+        xor ax, ax
+        jmp .fill
+.a000:  mov ax, 0A000h
+        mov es, ax
+        xor ax, ax
+        mov cx, 8000h
+.fill:  rep stosw
+        pop es
+        pop di
+        pop cx
+        pop ax
+        ret
+
+; INT 43h: the font for graphics characters in the new mode (8x8, 8x14 or
+; 8x16 by the character height).
+vid_set_font_vector:
+        push ax
+        push es
+        xor ax, ax
+        mov es, ax
+        mov ax, font8x8
+        cmp byte [BDA_VID_CHARH], 8
+        je .set
+        mov ax, font8x14
+        cmp byte [BDA_VID_CHARH], 14
+        je .set
+        mov ax, font8x16
+.set:   mov [es:43h*4], ax
+        mov word [es:43h*4+2], BIOS_SEG
+        pop es
+        pop ax
+        ret
 
 ; CX = shape as the caller gives it (CGA-style 8-line values are scaled
 ; to the 16-line VGA cell, as VGA BIOSes' cursor emulation does).
@@ -567,12 +592,16 @@ vid_scroll_fn:
         jmp int10_done
 
 ; AH=08h: BH = page -> AL = character, AH = attribute at its cursor
+; (graphics modes: 0, no character recognition)
 vid_read_char:
+        xor ax, ax
+        cmp byte [PV_VID_CLASS], VC_MONO
+        ja .put
         call vid_get_pos
         call vid_text_seg
         call vid_cell_offset
         mov ax, [es:di]
-        mov [bp+F_AX], ax
+.put:   mov [bp+F_AX], ax
         jmp int10_done
 
 ; AH=09h: AL = char, BL = attribute, BH = page, CX = count; cursor stays
@@ -585,7 +614,15 @@ vid_write_char_only:
 vid_write_chars:
         jcxz .out
         call vid_get_pos
-        call vid_text_seg
+        cmp byte [PV_VID_CLASS], VC_MONO
+        jbe .text
+.glyph: call gfx_draw_char          ; graphics: BL is the colour, no wrap
+        inc dl
+        cmp dl, [BDA_VID_COLS]
+        jae .out
+        loop .glyph
+        jmp .out
+.text:        call vid_text_seg
         call vid_cell_offset
         ; never write past the end of video RAM
         mov dx, 8000h
@@ -614,11 +651,6 @@ vid_write_chars:
         loop .chars
 .out:   jmp int10_done
 
-; AH=0Dh: no pixels in text modes
-vid_read_pixel:
-        mov byte [bp+F_AL], 0
-        jmp int10_done
-
 ; AH=0Eh: teletype AL, page BH
 vid_teletype:
         xor cl, cl
@@ -636,7 +668,8 @@ vid_get_mode:
         mov [bp+F_BH], al
         jmp int10_done
 
-; AH=10h: palette registers, blink/intensity, DAC
+; AH=10h: palette registers (00h-02h set, 07h-09h get), blink/intensity (03h),
+; DAC entries and blocks (10h/12h set, 15h/17h get), PEL mask (18h/19h)
 vid_palette:
         cmp al, 00h
         je .set_reg
@@ -660,6 +693,36 @@ vid_palette:
         je .get_dac_block
         cmp al, 1Ah
         je .get_page_state
+        cmp al, 09h
+        je .get_all
+        cmp al, 18h
+        je .set_pel_mask
+        cmp al, 19h
+        je .get_pel_mask
+        jmp int10_done
+.get_all:                           ; ES:DX <- 16 palette registers and the overscan
+        mov di, dx
+        xor al, al
+.get_next:
+        call vid_attr_read
+        mov [es:di], ah
+        inc di
+        inc al
+        cmp al, 10h
+        jb .get_next
+        mov al, 11h
+        call vid_attr_read
+        mov [es:di], ah
+        jmp int10_done
+.set_pel_mask:
+        mov al, bl
+        mov dx, 3C6h
+        out dx, al
+        jmp int10_done
+.get_pel_mask:
+        mov dx, 3C6h
+        in al, dx
+        mov [bp+F_BL], al
         jmp int10_done
 .set_reg:
         mov al, bl
@@ -802,8 +865,10 @@ vid_attr_read:
         pop dx
         ret
 
-; AH=11h: character generator. Loads are accepted (the emulator has its
-; own font); AL=30h reports the current font.
+; AH=11h: character generator. Loads are accepted (the emulator draws text
+; modes with its own font); AL=30h reports the current height and rows and
+; points ES:BP at font BH: 0 INT 1Fh, 1 INT 43h, 2 8x14, 3 8x8 (00h-7Fh),
+; 4 8x8 (80h-FFh), 5 9x14 (the 8x14), 6 8x16, 7 9x16 (the 8x16).
 vid_font:
         cmp al, 30h
         jne .out
@@ -811,9 +876,32 @@ vid_font:
         mov [bp+F_CX], ax
         mov al, [BDA_VID_ROWS]
         mov [bp+F_DL], al
+        mov bl, bh
+        cmp bl, 1
+        ja .rom
+        xor ax, ax
+        mov es, ax
+        mov si, 1Fh*4
+        test bl, bl
+        jz .vector
+        mov si, 43h*4
+.vector:
+        mov ax, [es:si]
+        mov [bp+F_BP], ax
+        mov ax, [es:si+2]
+        mov [bp+F_ES], ax
+        jmp .out
+.rom:   cmp bl, 7
+        ja .out
+        xor bh, bh
+        shl bx, 1
+        mov ax, [cs:vid_font_table + bx - 4]
+        mov [bp+F_BP], ax
         mov word [bp+F_ES], BIOS_SEG
-        mov word [bp+F_BP], font_placeholder
 .out:   jmp int10_done
+
+vid_font_table:
+        dw font8x14, font8x8_low, font8x8 + 400h, font8x14, font8x16, font8x16
 
 ; AH=12h: alternate select
 vid_alt_select:
@@ -879,5 +967,3 @@ vid_display_combination:
 .code:  mov [bp+F_BX], bx
 .out:   jmp int10_done
 
-font_placeholder:
-        times 16 db 0

@@ -218,11 +218,11 @@ ivt_table:
         db 1Eh
         dw fd_param_1440, BIOS_SEG
         db 1Fh
-        dw 0, 0
+        dw font8x8 + 400h, BIOS_SEG
         db 41h
         dw FDPT_C_LINEAR, 0
         db 43h
-        dw 0, 0
+        dw font8x8, BIOS_SEG
         db 46h
         dw FDPT_D_LINEAR, 0
         db 70h

@@ -9,4 +9,8 @@ def __getattr__(name):
         from .machine import Machine
 
         return Machine
+    if name == "Timeout":
+        from .errors import Timeout
+
+        return Timeout
     raise AttributeError("module 'pcemu' has no attribute %r" % name)

@@ -2,14 +2,8 @@
 
 Parses options, builds the Machine, hands it to a front end (pygame window,
 terminal, or the headless serial console) and turns every failure the user
-can cause into one line on stderr and an exit status:
-
-    0 the run ended normally (window closed, stdin done, quit key)
-    1 bad input: a disk image, the BIOS image, a display that cannot open
-    2 bad command line
-    3 the guest faulted (halted with interrupts off, ...): a register dump follows
-  124 --timeout expired
-  130 interrupted (SIGINT, Ctrl+C); 143 terminated (SIGTERM)
+can cause into one line on stderr and an exit status (the statuses and the
+exceptions the front ends raise are in ``errors.py``).
 
 Whatever the exit, the disks are flushed first.
 """
@@ -19,15 +13,10 @@ import os
 import signal
 import sys
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-EXIT_GUEST = 3
-EXIT_TIMEOUT = 124
+from . import __version__
 
-
-class TimeoutExpired(Exception):
-    pass
+from .errors import (EXIT_GUEST, EXIT_INPUT, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE,  # noqa: F401
+                     TimeoutExpired, UsageProblem)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +57,7 @@ def build_parser():
     p.add_argument("--magic-break", action="store_true", help="stop at xchg bx,bx (Bochs's magic breakpoint)")
     p.add_argument("--history", type=int, metavar="N",
                    help="record the last N instructions (shown at a stop or guest fault; slows the run)")
+    p.add_argument("--version", action="version", version="pcemu %s" % __version__)
     return p
 
 
@@ -79,10 +69,6 @@ def _choose_display(args):
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("SDL_VIDEODRIVER"):
         return "window"
     raise UsageProblem("no graphical display found: use --display=curses, or --display=none --serial=stdio")
-
-
-class UsageProblem(Exception):
-    pass
 
 
 def _serial_backend(spec):
@@ -184,7 +170,7 @@ def _run_front_end(machine, display, console, args):
         try:
             from .frontends.window import run_window
         except ImportError as e:
-            raise UsageProblem("the window needs pygame (%s): install pcemu[display], or use "
+            raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
                                "--display=curses or --display=none --serial=stdio" % e)
         return run_window(machine, scale=args.scale, timeout=args.timeout)
     if display == "curses":

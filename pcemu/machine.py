@@ -13,14 +13,20 @@ next timer (virtual clock) or the host sleeps until it (realtime clock).
 
 The Python API (``Machine``) is what the tests and the front ends use: run
 for a number of instructions or until text shows, type keys, read the screen
-and the serial output. It never reaches into the BIOS: keys go in as
-scancodes through the 8042 and bytes through the UART, exactly as hardware
-would deliver them.
+and the serial output. Keys go in as scancodes through the 8042 and bytes
+through the UART, exactly as hardware would deliver them. The one place it
+looks into guest memory is the pacing of typed input, see ``_deliver_input``.
+
+Front ends own their loop (TinyEMU's shape): call ``step_quantum(sleep=False)``,
+then wait on their own input for at most ``sleep_duration(limit)`` seconds,
+and read what to show through ``text_screen()``, ``cursor()``,
+``keyboard_leds()``, ``halted`` and ``icount``; nothing else of the machine.
 """
 
 import os
 import pathlib
 import time
+from collections import namedtuple
 
 from .bus import IoPorts, Memory
 from .clock import NS_PER_INSN, NS_PER_SEC, Clock
@@ -33,11 +39,15 @@ from .devices.pit import Pit8254
 from .devices.rtc import Rtc146818
 from .devices.sysports import SystemPorts
 from .devices.uart import BufferSerial, Uart16550
-from .devices.vga import VgaText
+from .devices.vga import Vga
 from .disk import DiskError, DiskImage
+from .errors import Timeout
 from .irq import IrqLine
+from .resources import BIOS_IMAGE_NAME, data_file
+from .screenshot import picture, write_png
 
-BIOS_IMAGE = pathlib.Path(__file__).resolve().parent.parent / "bios" / "pcemu-bios.bin"
+# The BIOS ROM built from bios/ by bios/build.sh, shipped inside the package.
+BIOS_IMAGE = data_file(BIOS_IMAGE_NAME)
 BIOS_BASE = 0xF0000
 
 # CMOS byte 50h is pcemu's own configuration byte, read by our BIOS at POST.
@@ -47,14 +57,21 @@ CONFIG_SERIAL_CONSOLE = 0x01
 # CMOS floppy drive type codes (register 10h nibbles), by image size in KiB.
 FLOPPY_CMOS_TYPE = {360: 1, 1200: 2, 720: 3, 1440: 4, 2880: 5, 160: 1, 180: 1, 320: 1}
 
-# BIOS data area: keyboard ring buffer head/tail (the machine paces typed
-# input by how full the guest's buffer is, as a human typist would).
+# BIOS data area (segment 40h): the keyboard ring buffer's head/tail and bounds,
+# at the addresses every PC BIOS keeps them (ours: bios/bda.inc). Read only to pace
+# typed input, see Machine._deliver_input.
 BDA_KBD_HEAD = 0x41A
 BDA_KBD_TAIL = 0x41C
 BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
 
+BDA_VIDEO_MODE = 0x449
+
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+
+
+class VideoMode(namedtuple("VideoMode", "number graphics width height colours")):
+    """``width`` x ``height`` are pixels in graphics modes, columns x rows in text modes."""
 
 
 class GuestFault(Exception):
@@ -144,7 +161,7 @@ class Machine:
         self.rtc = Rtc146818(self.io, self.clock, irq8=irq(8), epoch=rtc_epoch)
         self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
                               clock=self.clock)
-        self.vga = VgaText(self.io, self.mem, clock=self.clock)
+        self.vga = Vga(self.io, self.mem, clock=self.clock)
         hdds = self.hdd_drives + [None] * (2 - len(self.hdd_drives))
         fdds = self.floppy_drives + [None] * (2 - len(self.floppy_drives))
         self.ata_primary = AtaChannel(self.io, base=0x1F0, ctrl=0x3F6, irq=irq(14), drives=hdds,
@@ -189,9 +206,13 @@ class Machine:
     def icount(self):
         return self.cpu.icount
 
-    def step_quantum(self, max_insns=QUANTUM_INSNS):
+    def step_quantum(self, max_insns=QUANTUM_INSNS, sleep=True):
         """Run the CPU for at most ``max_insns`` instructions, bounded by the next timer,
-        then fire due timers and deliver pending host input. Returns instructions executed."""
+        then fire due timers and deliver pending host input. Returns instructions executed.
+
+        While the guest halts under the realtime clock, ``sleep=True`` sleeps the host until
+        the next timer (at most 50 ms); front ends with input of their own pass ``sleep=False``
+        and wait on their input for ``sleep_duration()`` instead."""
         cpu = self.cpu
         clock = self.clock
         self._deliver_input()
@@ -208,8 +229,8 @@ class Machine:
                     clock.skip_to(deadline)
                 else:
                     delay = (deadline - clock.now()) / NS_PER_SEC
-                    if delay > 0:
-                        self._idle_wait(min(delay, 0.05))
+                    if delay > 0 and sleep:
+                        time.sleep(min(delay, 0.05))
         else:
             budget = max_insns
             if clock.virtual:
@@ -231,10 +252,19 @@ class Machine:
             self.debugger.after_quantum()
         return executed
 
-    def _idle_wait(self, seconds):
-        """The guest is halted: give the host CPU back until the next timer. Front ends
-        with their own input (stdin, a window) override this to wait on it too."""
-        time.sleep(seconds)
+    def sleep_duration(self, max_seconds):
+        """How long (host seconds, at most ``max_seconds``) the host may wait before the next
+        ``step_quantum``: 0 while the CPU has work or input is queued; while the guest halts
+        under the realtime clock, the time to its next timer. A front end waits that long on
+        its own input (select on stdin, window events), like TinyEMU's get_sleep_duration."""
+        cpu = self.cpu
+        if (not cpu.halted or self.clock.virtual or self._typed or self._serial_in or self.reset_requested
+                or cpu.nmi_latched or (cpu.intr and cpu.get_flags() & 0x200)):
+            return 0.0
+        deadline = self.clock.next_deadline()
+        if deadline is None:
+            return max(0.0, max_seconds)
+        return max(0.0, min(max_seconds, (deadline - self.clock.now()) / NS_PER_SEC))
 
     def _fault_halted(self):
         last = self.sysports.last_debug_line()
@@ -258,24 +288,33 @@ class Machine:
         else:
             raise ValueError("run() needs insns= or seconds=")
 
-    def run_until(self, predicate, timeout=60.0, max_insns=None):
-        """Run until ``predicate(machine)`` is true; False if ``timeout`` host seconds
-        (or ``max_insns`` instructions) pass first."""
+    def run_until(self, predicate, timeout=60.0, max_insns=None, check=True, what=None):
+        """Run until ``predicate(machine)`` is true, and return True. If ``timeout`` host
+        seconds (or ``max_insns`` instructions) pass first, raise ``pcemu.Timeout`` (its
+        message holds the screen), or with ``check=False`` return False."""
         end = time.monotonic() + timeout
         limit = None if max_insns is None else self.cpu.icount + max_insns
         while not predicate(self):
             if time.monotonic() > end or (limit is not None and self.cpu.icount >= limit):
-                return False
+                return self._timed_out(what or "the condition %r" % (predicate,), timeout, check)
             self.step_quantum()
         return True
 
-    def run_until_text(self, text, timeout=60.0, max_insns=None):
-        """Run until ``text`` shows anywhere on the text screen."""
-        return self.run_until(lambda m: text in m.screen_text(), timeout, max_insns)
+    def _timed_out(self, what, timeout, check):
+        if check:
+            raise Timeout(what, timeout, self.screen_text())
+        return False
 
-    def run_until_idle(self, timeout=60.0, settle_insns=200000):
+    def run_until_text(self, text, timeout=60.0, max_insns=None, check=True):
+        """Run until ``text`` shows anywhere on the text screen (True), else raise
+        ``pcemu.Timeout`` (``check=False``: return False)."""
+        return self.run_until(lambda m: text in m.screen_text(), timeout, max_insns, check,
+                              what="the text %r on the screen" % (text,))
+
+    def run_until_idle(self, timeout=60.0, settle_insns=200000, check=True):
         """Run until the guest waits for input with nothing left to deliver: all typed keys
-        and serial bytes consumed, the keyboard buffer empty, the CPU halted."""
+        and serial bytes consumed, the keyboard buffer empty, the CPU halted (True). Else
+        raise ``pcemu.Timeout`` after ``timeout`` host seconds (``check=False``: return False)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.is_idle():
@@ -291,7 +330,7 @@ class Machine:
                     return True
             else:
                 self.step_quantum()
-        return False
+        return self._timed_out("an idle guest (all input taken, CPU halted)", timeout, check)
 
     def is_idle(self):
         return (self.cpu.halted and not self._typed and not self._serial_in
@@ -300,6 +339,7 @@ class Machine:
 
     # ------------------------------------------------------------------ input
     def keyboard_buffer_count(self):
+        """Keystrokes waiting in the BIOS keyboard buffer (the ring at 40:1Ah-40:83h)."""
         data = self.mem.data
         head = data[BDA_KBD_HEAD] | (data[BDA_KBD_HEAD + 1] << 8)
         tail = data[BDA_KBD_TAIL] | (data[BDA_KBD_TAIL + 1] << 8)
@@ -311,6 +351,13 @@ class Machine:
     def _deliver_input(self):
         # Like a typist who waits when the guest falls behind: the next key goes to
         # the 8042 only when the guest has taken the previous one and its buffer has room.
+        # This is the one place the machine reads guest memory, on purpose: the 8042
+        # holds one byte, so the hardware cannot tell whether the BIOS's 16-key ring
+        # behind it is full, and typed-ahead text (a pasted command, a test script)
+        # would be dropped with a beep. The ring's pointers sit at addresses fixed
+        # since the IBM PC (40:1Ah/1Ch/80h/82h), kept by every BIOS and by DOS
+        # programs that stuff keys; the alternatives (a fixed delay per key, waiting
+        # for HLT) either lose keys under load or stall programs that poll INT 16h.
         if self._typed and self.kbc.pending_input() == 0 and self.keyboard_buffer_count() < 8:
             self.kbc.key_scancodes(self._typed.pop(0))
         if self._serial_in and self.uart.rx_pending() == 0 and self.keyboard_buffer_count() < 8:
@@ -340,6 +387,7 @@ class Machine:
         self._serial_in += data
 
     def input_pending(self):
+        """True while typed keys or serial bytes still wait to be delivered."""
         return bool(self._typed or self._serial_in)
 
     # ------------------------------------------------------------------ output
@@ -349,9 +397,67 @@ class Machine:
     def screen_text(self):
         return "\n".join(self.vga.text_lines())
 
+    def text_screen(self):
+        """The VGA text screen now: ``cols``, ``rows``, ``cells`` (bytes: code, attribute per
+        cell), ``cursor_row``/``cursor_col``/``cursor_visible``/``cursor_start``/``cursor_end``
+        (CRTC scanlines), ``blink_enabled``, ``palette`` (16 RGB triples). What front ends draw."""
+        return self.vga.text_screen()
+
     def cursor(self):
+        """(row, column) of the CRTC cursor."""
         s = self.vga.text_screen()
         return s.cursor_row, s.cursor_col
+
+    def video_mode(self):
+        """The video mode on screen: a VideoMode with the BIOS mode number (BDA 40:49h, what
+        the guest last set through INT 10h), whether the VGA is in a graphics mode, and its
+        size (pixels, or text columns and rows) and colours, as the VGA's registers say."""
+        vga = self.vga
+        number = self.mem.data[BDA_VIDEO_MODE]
+        if vga.graphics:
+            return VideoMode(number, True, *vga.graphics_geometry())
+        s = vga.text_screen()
+        return VideoMode(number, False, s.cols, s.rows, 2 if s.mono else 16)
+
+    def screenshot(self, path):
+        """Save what the display shows as a PNG (any mode; no pygame needed)."""
+        width, height, rows = picture(self.vga)
+        write_png(path, width, height, rows)
+        return width, height
+
+    def in_graphics_mode(self):
+        """True while the VGA shows a graphics mode (text front ends cannot show it)."""
+        return self.vga.graphics
+
+    def graphics_frame(self):
+        """In a graphics mode, the picture (a pcemu.devices.vga_scanout.GraphicsFrame:
+        DAC indices at the monitor's raster, the DAC as RGB); None in text modes."""
+        return self.vga.graphics_frame() if self.vga.graphics else None
+
+    def picture_key(self):
+        """A value that changes whenever the graphics picture may have: front ends redraw
+        when it does (the CGA modes' memory is plain RAM, so its bytes are part of it)."""
+        vga = self.vga
+        if (vga.gc[0x06] >> 2) & 3 == 3:
+            return vga.picture_changes(), bytes(self.mem.data[0xB8000:0xBC000])
+        return vga.picture_changes(), None
+
+    def keyboard_leds(self):
+        """The lock LEDs the guest last set on the keyboard: bit 0 Scroll, 1 Num, 2 Caps Lock."""
+        return self.kbc.leds
+
+    @property
+    def halted(self):
+        """True while the CPU sits in HLT (the guest is waiting for an interrupt)."""
+        return self.cpu.halted
+
+    def guest_ns(self):
+        """Emulated time since power-on, in nanoseconds."""
+        return self.clock.now()
+
+    def serial_bytes_out(self):
+        """Bytes the guest has sent out of COM1 so far."""
+        return self.uart.bytes_out
 
     def serial_output(self):
         data = getattr(self.serial_backend, "data", None)
@@ -393,12 +499,13 @@ class Machine:
 
         self._insn_trace = trace
 
-    def debug_pause(self):
+    def debug_pause(self, around=None):
         """Stop the guest at the next instruction and open the debugger's monitor: the one
-        configured (--monitor, --gdb), else one on this process's terminal (pcemu.debug)."""
+        configured (--monitor, --gdb), else one on this process's terminal (pcemu.debug).
+        ``around``: (before, after) callables for a front end that shares the terminal."""
         from .debug.session import pause_into_monitor
 
-        pause_into_monitor(self)
+        pause_into_monitor(self, around=around)
 
     # ------------------------------------------------------------------ stats
     def stats(self):

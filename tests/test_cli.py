@@ -148,3 +148,16 @@ def test_guest_fault_gives_one_line_and_a_register_dump(tmp_path, code, words):
         assert w in err, err
     # The register dump: general, segment and flag registers and the code at CS:IP.
     assert re.search(r"AX=[0-9A-F]{4}", err) and re.search(r"CS=[0-9A-F]{4}", err) and "FLAGS=" in err, err
+
+
+def test_window_without_pygame_names_the_extra(tmp_path):
+    from test_package import boot_floppy
+
+    fake = tmp_path / "no-pygame"
+    fake.mkdir()
+    (fake / "pygame.py").write_text("raise ImportError(\"No module named 'pygame'\")\n")
+    image = boot_floppy(tmp_path / "hello.img")
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(fake), str(ROOT)]), DISPLAY=":0")
+    r = subprocess.run([sys.executable, "-m", "pcemu", "--disk=%s" % image, "--display=window"],
+                       capture_output=True, env=env, cwd=str(ROOT), timeout=60)
+    assert_one_line_error(r, 1, "pip install 'pcemu[display]'")

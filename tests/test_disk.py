@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from pcemu.disk import DiskError, DiskImage
-from tests.conftest import image_path
+from conftest import image_path, require_tool
 
 
 def make_file(path, size, fill=b"\0"):
@@ -55,8 +55,7 @@ def test_shared_image_without_write_bits_opens_read_only_even_as_root():
     ("720", (80, 2, 9)), ("1200", (80, 2, 15)), ("1440", (80, 2, 18)), ("2880", (80, 2, 36)),
 ])
 def test_mformat_floppies_classify_with_table_and_bpb(tmp_path, fmt, geometry):
-    if not shutil.which("mformat"):
-        pytest.skip("mtools not installed")
+    require_tool("mformat")
     img = tmp_path / "f.img"
     subprocess.run(["mformat", "-C", "-i", str(img), "-f", fmt, "::"], check=True,
                    env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
@@ -67,8 +66,7 @@ def test_mformat_floppies_classify_with_table_and_bpb(tmp_path, fmt, geometry):
 
 
 def test_bpb_wins_over_table_when_it_matches_the_size(tmp_path):
-    if not shutil.which("mformat"):
-        pytest.skip("mtools not installed")
+    require_tool("mformat")
     # 80 cylinders x 1 head x 9 sectors is 360K, the same size as 40x2x9.
     img = tmp_path / "ss.img"
     subprocess.run(["mformat", "-C", "-i", str(img), "-t", "80", "-h", "1", "-s", "9", "::"], check=True,
@@ -79,8 +77,7 @@ def test_bpb_wins_over_table_when_it_matches_the_size(tmp_path):
 
 
 def test_qemu_img_hard_disk_gets_ata_default_geometry(tmp_path):
-    if not shutil.which("qemu-img"):
-        pytest.skip("qemu-img not installed")
+    require_tool("qemu-img")
     img = tmp_path / "hd.img"
     subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(img), "20M"], check=True)
     with DiskImage.open(img) as disk:

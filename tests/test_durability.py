@@ -24,7 +24,7 @@ from conftest import ROOT, image_path
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 IMAGE = "freedos-minimal-1440k.img"
 PROMPT = "A:\\>"
-needs_mtools = pytest.mark.skipif(shutil.which("mtype") is None, reason="mtools not installed")
+needs_mtools = pytest.mark.tools("mtype")
 
 
 class Emulator:

@@ -11,16 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FREEDOS_IMAGES, image_path
+from conftest import FREEDOS_IMAGES, image_path, require_tool
 from pcemu import fat, mbr
 
 MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1", MTOOLSRC="/dev/null")
 
 
 def need(*commands):
-    for command in commands:
-        if shutil.which(command) is None:
-            pytest.skip("referee command %s is not installed" % command)
+    require_tool(*commands)
 
 
 def run(args, **kwargs):

@@ -11,7 +11,7 @@ from conftest import FREEDOS_IMAGES, image_path
 from pcemu.machine import Machine
 
 PROMPT = "A:\\>"
-needs_mtools = pytest.mark.skipif(shutil.which("mdir") is None, reason="mtools not installed")
+needs_mtools = pytest.mark.tools("mdir", "mtype")
 
 
 def mdir_entries(img, path="::/"):

@@ -31,7 +31,7 @@ SIZES = {"32M": 32 << 20, "600M": 600 << 20}
 LABEL = "PCEMUDISK"
 HOST_TEXT = b"put in from the host\r\n"
 DOS_TEXT = "written by DOS on C"
-needs_mtools = pytest.mark.skipif(shutil.which("mdir") is None, reason="mtools not installed")
+needs_mtools = pytest.mark.tools("mdir", "mtype", "mlabel")
 
 
 def pcemu_img(*args):
@@ -275,7 +275,7 @@ def test_files_read_back_on_the_host(installed):
     assert autoexec == ["@ECHO", "OFF", "PATH", "C:\\FDOS"]
 
 
-@pytest.mark.skipif(shutil.which("fsck.fat") is None, reason="dosfstools not installed")
+@pytest.mark.tools("fsck.fat")
 def test_fsck_finds_no_error(installed):
     status, ptype, start, count = partition_entry(installed.disk)
     volume = installed.work / "partition.img"

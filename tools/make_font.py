@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build pcemu/fonts/cp437-8x16.bin from GNU Unifont's .hex source.
+"""Build pcemu/data/cp437-8x16.bin from GNU Unifont's .hex source.
 
 The output is the layout of a VGA character generator: 256 glyphs in code
 page 437 order, 16 bytes each (one byte per scanline, bit 7 = leftmost pixel).
@@ -21,7 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from pcemu.frontends.font import cp437_to_unicode  # noqa: E402
 
 DEFAULT_SOURCE = "/usr/share/unifont/unifont.hex"
-DEFAULT_OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "pcemu" / "fonts" / "cp437-8x16.bin"
+DEFAULT_OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "pcemu" / "data" / "cp437-8x16.bin"
 
 
 def read_unifont(path):

@@ -2,7 +2,8 @@
 # Sets up pcemu on a Debian machine: Debian's PyPy, NASM, a PyPy venv in .venv
 # with the package and its extras. Idempotent and quiet when nothing is missing.
 # Usage: tools/setup.sh [--test]   (--test also installs the test referees: mtools,
-#        dosfstools, QEMU's i386 system emulator for the chip comparisons)
+#        dosfstools, QEMU's i386 system emulator for the chip comparisons, qemu-img,
+#        the font sources)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,6 +24,8 @@ if [ "$want_test" = 1 ]; then
     command -v mdir >/dev/null 2>&1 || pkgs+=(mtools)
     command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
     command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
+    command -v qemu-img >/dev/null 2>&1 || pkgs+=(qemu-utils)
+    [ -f /usr/share/unifont/unifont.hex ] || pkgs+=(unifont)
 fi
 
 if [ "${#pkgs[@]}" -gt 0 ]; then

@@ -1,7 +1,20 @@
-"""IBM VGA, alphanumeric (text) modes only: mode 3 (80x25 colour) and mode 7 (monochrome).
+"""IBM VGA: the adapter's registers, its text screen, and its graphics modes.
 
-Text RAM is plain RAM at B8000h (colour) or B0000h (mono); the device never
-intercepts memory and reads ``mem.data`` when a front end asks for the screen.
+The card's parts live in three modules:
+
+* this one: the register files of the sequencer (3C4h/3C5h), graphics
+  controller (3CEh/3CFh), attribute controller (3C0h/3C1h), CRTC
+  (3B4h/3D4h) and DAC (3C6h-3C9h), the input status register, and the text
+  screen front ends read;
+* ``vga_memory``: the four planes behind the A0000h window, with the
+  graphics controller's write modes, read modes and latches;
+* ``vga_scanout``: the display pipeline for graphics modes (CRTC scan-out,
+  attribute palette, DAC) giving the picture.
+
+Text RAM is plain RAM at B8000h (colour) or B0000h (mono), and so are the
+CGA-compatible graphics modes 04h-06h at B8000h: the device never intercepts
+those pages and reads ``mem.data`` when a front end asks for the screen.
+Only A0000h-AFFFFh is memory-mapped (planar EGA/VGA modes and mode 13h).
 
 Registers (IBM VGA Technical Reference names):
 
@@ -19,7 +32,13 @@ Registers (IBM VGA Technical Reference names):
           data read at 3C1h. 00h-0Fh palette, 10h mode control (bit 3: blink
           vs bright backgrounds, bit 7: P5/P4 from colour select), 11h overscan,
           12h colour plane enable, 13h panning, 14h colour select.
-    3C4h/3C5h  Sequencer, 3CEh/3CFh graphics controller: stored.
+    3C4h/3C5h  Sequencer: 01h bit 3 halves the dot clock (320-pixel modes),
+          02h map mask, 04h bit 3 chain-4 (see vga_memory).
+    3CEh/3CFh  Graphics controller: 00h-08h steer the data path (vga_memory);
+          05h bit 5 CGA 2-bit pixels, bit 6 256 colours; 06h bit 0 graphics,
+          bits 2-3 memory map.
+    3D8h/3D9h  CGA mode control and colour select (write-only), for CGA programs
+          in modes 04h-06h: mapped onto the attribute palette.
     3C6h  PEL mask; 3C7h DAC read index (read: DAC state), 3C8h DAC write
           index, 3C9h DAC data (R, G, B in turn, 6 bits each, auto-increment).
 
@@ -28,12 +47,20 @@ row pitch from CRTC 13h (so a BIOS changing width sets both, as on the real
 card), rows = displayed scan lines (12h, 07h) / character height (09h),
 falling back to 25 when those registers hold no sensible text layout.
 
-Retrace timing: with a clock, a 70 Hz frame of 449 lines (400 shown) at
-31.5 kHz, so polling loops see the bits change with emulated time; without
-one, successive reads step through a fixed pattern that has both edges.
+Retrace timing follows the CRTC as the monitor sees it: the line lasts
+horizontal total (CRTC 00h + 5) characters of 8 or 9 dots (sequencer 01h
+bit 0) at the dot clock the miscellaneous output selects (25.175 or 28.322
+MHz); the frame has vertical total (06h, 07h) + 2 lines, of which vertical
+display end (12h) + 1 are shown and retrace runs from 10h to 11h's low
+bits. So text modes and mode 13h run at 70 Hz (449 lines) and the 480-line
+modes at 60 Hz (525 lines), with emulated time; without a clock, successive
+reads step through a fixed pattern that has both edges.
 """
 
 from pcemu.clock import NS_PER_SEC
+
+from .vga_memory import WINDOW_BASE, WINDOW_SIZE, VgaMemory
+from .vga_scanout import geometry, scan_out
 
 # Miscellaneous output
 MISC_IO_COLOUR = 0x01
@@ -52,6 +79,10 @@ CRTC_V_DISPLAY_END = 0x12
 CRTC_OFFSET = 0x13
 CURSOR_DISABLE = 0x20
 
+# Graphics controller
+GC_MISC = 0x06
+GC_GRAPHICS = 0x01
+
 # Attribute controller
 ATTR_PAS = 0x20  # palette address source: set = video on
 ATTR_MODE_CONTROL = 0x10
@@ -67,12 +98,8 @@ TEXT_WINDOW = 0x8000
 COLOUR_TEXT_BASE = 0xB8000
 MONO_TEXT_BASE = 0xB0000
 
-FRAME_NS = NS_PER_SEC // 70
-LINES_PER_FRAME = 449
-LINE_NS = FRAME_NS // LINES_PER_FRAME
-VISIBLE_LINES = 400
-VRETRACE_FIRST, VRETRACE_LAST = 412, 413
-HBLANK_FROM_NS = LINE_NS * 80 // 100
+# The VGA's two dot clocks (miscellaneous output bits 2-3), in Hz.
+DOT_CLOCKS = (25_175_000, 28_322_000)
 
 # Power-on register file for mode 3, as the IBM BIOS programs it.
 MODE3_CRTC = bytes([
@@ -119,14 +146,17 @@ class TextScreen:
             self.cols, self.rows, self.cursor_row, self.cursor_col, "" if self.cursor_visible else " hidden")
 
 
-class VgaText:
+class Vga:
     def __init__(self, io, mem, clock=None):
         self.mem = mem
         self.clock = clock
+        self.memory = VgaMemory(self)
+        mem.map_device(WINDOW_BASE, WINDOW_SIZE, self.memory)
         io.register(0x3B4, 2, self._crtc_read8, self._crtc_write8_mono, name="VGA CRTC (mono)")
         io.register(0x3BA, 1, self._status_read_mono, None, name="VGA input status (mono)")
         io.register(0x3C0, 16, self._read8, self._write8, name="VGA")
         io.register(0x3D4, 2, self._crtc_read8_colour, self._crtc_write8_colour, name="VGA CRTC (colour)")
+        io.register(0x3D8, 2, None, self._cga_write, name="CGA mode control / colour select")
         io.register(0x3DA, 1, self._status_read_colour, None, name="VGA input status (colour)")
         self.reset()
 
@@ -156,13 +186,35 @@ class VgaText:
         self.dac_component = 0
         self.dac_state = 0  # what 3C7h reads: 0 after a write-index set, 3 after a read-index set
         self.feature_control = 0
+        self.cga_mode_control = 0
+        self.cga_colour_select = 0
         self._status_reads = 0
+        self._timing_key = None
+        self._timing = None
         self._changes = 0
         self.register_writes = 0
 
     def change_count(self):
         """Grows whenever a register that affects the picture is written."""
         return self._changes
+
+    @property
+    def graphics(self):
+        """True in a graphics mode (graphics controller 06h bit 0), False in text."""
+        return bool(self.gc[GC_MISC] & GC_GRAPHICS)
+
+    def graphics_frame(self):
+        """The picture of a graphics mode (a vga_scanout.GraphicsFrame)."""
+        return scan_out(self)
+
+    def graphics_geometry(self):
+        """(width, height, colours) of the graphics mode, in pixels."""
+        return geometry(self)
+
+    def picture_changes(self):
+        """Grows with register writes and writes to the A0000h window (RAM at B8000h is
+        not watched: front ends compare its bytes)."""
+        return self._changes + self.memory.writes
 
     @property
     def colour(self):
@@ -200,6 +252,33 @@ class VgaText:
             self._changes += 1
             self.register_writes += 1
 
+    # -- CGA compatibility: 3D8h mode control, 3D9h colour select (write-only) ---------------
+    def _cga_write(self, off, value):
+        """CGA programs pick their colours through 3D9h; in the CGA graphics modes the write
+        sets the attribute palette the way the CGA's colour select register works: 320x200
+        bits 0-3 the background, bit 5 the palette (green/red/brown or cyan/magenta/white;
+        3D8h bit 2 gives cyan/red/white), bit 4 their intensity; 640x200 bits 0-3 the
+        foreground. (The DAC set of the CGA modes has the intensity in bit 4.)"""
+        if off == 0:
+            self.cga_mode_control = value
+            return
+        self.cga_colour_select = value
+        if not (self.gc[GC_MISC] & GC_GRAPHICS and (self.gc[GC_MISC] >> 2) & 3 == 3):
+            return
+        colour = (value & 0x07) | ((value & 0x08) << 1)
+        if self.gc[0x05] & 0x20:
+            if self.cga_mode_control & 0x04:
+                colours = (3, 4, 7)
+            else:
+                colours = (3, 5, 7) if value & 0x20 else (2, 4, 6)
+            bright = value & 0x10
+            self.attr[0] = colour
+            for i, c in enumerate(colours):
+                self.attr[1 + i] = c | bright
+        else:
+            self.attr[1] = colour
+        self._changes += 1
+
     # -- input status 1 ------------------------------------------------------------------
     def _status_read_mono(self, off):
         return self._status() if not self.colour else 0xFF
@@ -207,15 +286,36 @@ class VgaText:
     def _status_read_colour(self, off):
         return self._status() if self.colour else 0xFF
 
+    def frame_timing(self):
+        """(frame ns, line ns, shown lines, first and last retrace line) from the CRTC."""
+        key = self._changes
+        if self._timing_key == key:
+            return self._timing
+        crtc = self.crtc
+        overflow = crtc[0x07]
+        clock = DOT_CLOCKS[(self.misc_output >> 2) & 1]
+        dots = (crtc[0x00] + 5) * (8 if self.seq[0x01] & 0x01 else 9)
+        line_ns = dots * NS_PER_SEC // clock
+        total = crtc[0x06] + ((overflow & 0x01) << 8) + ((overflow & 0x20) << 4) + 2
+        shown = crtc[0x12] + ((overflow & 0x02) << 7) + ((overflow & 0x40) << 3) + 1
+        start = crtc[0x10] + ((overflow & 0x04) << 6) + ((overflow & 0x80) << 2)
+        # retrace ends at the next line whose low 4 bits match the end register's
+        end = start + (((crtc[0x11] - start) & 0x0F) or 16) - 1
+        if not shown < total or not start < total:
+            total, shown, start, end = 449, 400, 412, 413  # not a real timing: a 70 Hz frame
+        self._timing = (total * line_ns, line_ns, shown, start, end)
+        self._timing_key = key
+        return self._timing
+
     def _status(self):
         self.attr_flipflop = False
         if self.clock is not None:
-            t = self.clock.now() % FRAME_NS
-            line, in_line = divmod(t, LINE_NS)
+            frame_ns, line_ns, shown, first, last = self.frame_timing()
+            line, in_line = divmod(self.clock.now() % frame_ns, line_ns)
             value = 0
-            if line >= VISIBLE_LINES or in_line >= HBLANK_FROM_NS:
+            if line >= shown or in_line >= line_ns * 4 // 5:
                 value |= IS1_DISPLAY_DISABLED
-            if VRETRACE_FIRST <= line <= VRETRACE_LAST:
+            if first <= line <= last:
                 value |= IS1_VRETRACE
             return value
         # No clock: each read advances a little: display/blank alternate, retrace every 8th pair.
@@ -277,6 +377,7 @@ class VgaText:
             self.seq_index = value
         elif port == 0x3C5:
             self.seq[self.seq_index & 7] = value
+            self._changes += 1
         elif port == 0x3C6:
             self.pel_mask = value
             self._changes += 1
@@ -410,4 +511,8 @@ class VgaText:
             "attr_flipflop": self.attr_flipflop, "seq": bytes(self.seq[:5]).hex(),
             "gc": bytes(self.gc[:9]).hex(), "pel_mask": self.pel_mask,
             "changes": self._changes, "register_writes": self.register_writes,
+            "graphics": self.graphics, "latch": self.memory.latch,
         }
+
+
+VgaText = Vga  # the name the text-only card had

@@ -1,8 +1,10 @@
-"""The CP437 8x16 glyph bitmaps the text screen is drawn with (see pcemu/fonts/README.md)."""
+"""The CP437 8x16 glyph bitmaps the text screen is drawn with (see pcemu/data/README.md)."""
 
 import pathlib
 
-FONT_FILE = pathlib.Path(__file__).resolve().parent.parent / "fonts" / "cp437-8x16.bin"
+from ..resources import FONT_NAME, data_file
+
+FONT_FILE = data_file(FONT_NAME)
 GLYPH_HEIGHT = 16
 GLYPH_WIDTH = 8
 CELL_WIDTH = 9  # VGA text mode draws 9-dot cells
@@ -39,8 +41,10 @@ class FontError(Exception):
 
 def load_font(path=FONT_FILE):
     """The 256 glyphs, each a bytes of 16 scanlines (bit 7 = leftmost dot)."""
+    if isinstance(path, str):
+        path = pathlib.Path(path)
     try:
-        data = pathlib.Path(path).read_bytes()
+        data = path.read_bytes()
     except OSError as e:
         raise FontError("cannot read font %s: %s" % (path, e.strerror))
     if len(data) != 256 * GLYPH_HEIGHT:

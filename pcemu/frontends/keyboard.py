@@ -229,7 +229,7 @@ class KeyboardState:
 
 def guest_leds(machine):
     """The LED bits the guest last sent with the keyboard's set-LEDs command, or None if unknown."""
-    value = getattr(getattr(machine, "kbc", None), "leds", None)
+    value = machine.keyboard_leds()
     return value if isinstance(value, int) else None
 
 

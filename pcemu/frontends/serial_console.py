@@ -27,6 +27,9 @@ import select
 import sys
 import time
 
+from ..errors import EXIT_OK, TimeoutExpired
+from .graphics_notice import GraphicsNotice
+
 QUIT_KEY = 0x1D  # Ctrl+]
 MONITOR_KEY = 0x1C  # Ctrl+\ : stop the guest and open the debugger monitor on this terminal
 SETTLE_NS = 2_500_000_000  # longer than FreeDOS's 2 s F5/F8 wait
@@ -116,8 +119,6 @@ class StdioConsole:
 
 def run_headless(machine, console, timeout=None):
     """Run until the guest is done with a finished stdin, the quit key, or the timeout."""
-    from ..cli import EXIT_OK, TimeoutExpired
-
     deadline = None if timeout is None else time.monotonic() + timeout
     held = bytearray()  # piped input not yet released to the guest
     settle = _Settle(machine) if console is not None and not console.interactive else None
@@ -128,28 +129,26 @@ def run_headless(machine, console, timeout=None):
         else:
             machine.send_serial(data)
 
-    if console is not None:
-        def idle_wait(seconds):
-            data = console.poll(seconds)
-            if data:
-                take(data)
-
-        machine._idle_wait = idle_wait
     idle_since = None
+    notice = GraphicsNotice(machine)
     while True:
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutExpired("timeout: stopped after %g seconds" % timeout)
-        machine.step_quantum()
         if console is None:
+            machine.step_quantum()
             continue
-        data = console.poll(0.0)
+        machine.step_quantum(sleep=False)
+        message = notice.check()
+        if message:
+            sys.stderr.write("\r\n%s\r\n" % message)
+            sys.stderr.flush()
+        # While the guest halts, wait on stdin until its next timer: a key wakes us at once.
+        data = console.poll(machine.sleep_duration(0.05))
         if data:
             take(data)
         if console.monitor_requested:
             console.monitor_requested = False
-            from ..debug.session import pause_into_monitor
-
-            pause_into_monitor(machine, around=(console.cooked, console.raw))
+            machine.debug_pause(around=(console.cooked, console.raw))
         if settle is not None and not settle.done and settle.check():
             machine.send_serial(bytes(held))
             held.clear()
@@ -159,8 +158,8 @@ def run_headless(machine, console, timeout=None):
             # Done when the guest has taken all input and waits, for a moment of guest time.
             if machine.is_idle():
                 if idle_since is None:
-                    idle_since = machine.clock.now()
-                elif machine.clock.now() - idle_since > 300_000_000:
+                    idle_since = machine.guest_ns()
+                elif machine.guest_ns() - idle_since > 300_000_000:
                     return EXIT_OK
             else:
                 idle_since = None
@@ -177,8 +176,8 @@ class _Settle:
 
     def check(self):
         m = self.machine
-        out = m.uart.bytes_out
-        now = m.clock.now()
+        out = m.serial_bytes_out()
+        now = m.guest_ns()
         if not m.is_idle() or out != self.out:
             self.since = now
             self.out = out

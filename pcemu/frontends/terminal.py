@@ -32,7 +32,9 @@ import select
 import sys
 import time
 
+from ..errors import TimeoutExpired, UsageProblem
 from .font import cp437_to_unicode
+from .graphics_notice import GraphicsNotice
 from .keyboard import US_CHARS, USAGE, char_to_scancodes, press_and_release
 
 FRAME_RATE = 30
@@ -311,9 +313,7 @@ class Terminal:
                 self.screen.invalidate()
             if self.decoder.monitor_requested:
                 self.decoder.monitor_requested = False
-                from ..debug.session import pause_into_monitor
-
-                pause_into_monitor(self.machine, around=(self._leave_screen, self._enter_screen))
+                self.machine.debug_pause(around=(self._leave_screen, self._enter_screen))
 
     def _leave_screen(self):
         self.curses.def_prog_mode()
@@ -324,48 +324,53 @@ class Terminal:
         self.screen.invalidate()
         self.stdscr.refresh()
 
-    def _idle_wait(self, seconds):
-        wait = min(seconds, self.next_frame - time.monotonic())
-        if wait > 0:
+    def wait_for_input(self, seconds):
+        """Sleep up to ``seconds``, waking early when a key arrives on the terminal."""
+        if seconds > 0:
             try:
-                select.select([sys.stdin], [], [], wait)
+                select.select([sys.stdin], [], [], seconds)
             except (OSError, ValueError):
-                time.sleep(wait)
+                time.sleep(seconds)
+
+    def run_until_next_frame(self):
+        machine = self.machine
+        while True:
+            left = self.next_frame - time.monotonic()
+            if left <= 0:
+                return
+            machine.step_quantum(sleep=False)
+            self.wait_for_input(machine.sleep_duration(left))
 
     def run(self):
-        from ..cli import TimeoutExpired
-
         machine = self.machine
         period = 1.0 / FRAME_RATE
         start = time.monotonic()
         deadline = None if self.timeout is None else start + self.timeout
         self.next_frame = start
-        machine._idle_wait = self._idle_wait
-        try:
-            while not self.quit:
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
-                self.read_keys()
-                self.screen.draw(machine.vga.text_screen())
-                self.stdscr.refresh()
-                self.next_frame += period
-                if self.next_frame < now:
-                    self.next_frame = now + period
-                while time.monotonic() < self.next_frame:
-                    machine.step_quantum()
-        finally:
-            try:
-                del machine._idle_wait
-            except AttributeError:
-                pass
+        notice = GraphicsNotice(machine)
+        while not self.quit:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                raise TimeoutExpired("timeout: stopped after %g seconds" % self.timeout)
+            self.read_keys()
+            message = notice.check()
+            if message:
+                self.stdscr.erase()
+                self.stdscr.addstr(0, 0, message[:self.stdscr.getmaxyx()[1] - 1])
+            if notice.in_graphics:
+                self.screen.invalidate()  # redrawn in full when the guest is back in text
+            else:
+                self.screen.draw(machine.text_screen())
+            self.stdscr.refresh()
+            self.next_frame += period
+            if self.next_frame < now:
+                self.next_frame = now + period
+            self.run_until_next_frame()
         return 0
 
 
 def run_terminal(machine, timeout=None):
     """The CLI's entry point: take over the terminal until Ctrl+] (or the timeout)."""
-    from ..cli import UsageProblem
-
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageProblem("--display=curses needs a terminal; for pipes use --display=none --serial=stdio")
     try:

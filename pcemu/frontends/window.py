@@ -1,4 +1,4 @@
-"""The pygame window: the VGA text screen, and the host keyboard as the PC's keyboard.
+"""The pygame window: the VGA's picture, and the host keyboard as the PC's keyboard.
 
 Drawing follows the VGA in text mode: 9x16-dot cells (the 9th dot copies the
 8th for the line-drawing codes C0h-DFh), 40-column modes drawn with doubled
@@ -6,6 +6,14 @@ dots, the 16-colour palette the guest programmed, attribute bit 7 as blink
 or as the bright-background bit, and the CRTC cursor blinking every 16
 frames. Each frame only the cells that changed are redrawn, from glyph
 images made once per (code, foreground, background).
+
+Graphics modes are drawn from the VGA's scan-out (``vga_scanout``): one byte
+per pixel as an 8-bit surface whose palette is the DAC, scaled by pygame to
+the raster a VGA monitor shows (320x200 as 640x400, 640x200 line-doubled,
+640x350 and 640x480 as they are), so palette changes show at the next frame.
+A frame is redrawn only when the VGA's registers or its A0000h window were
+written (or, in the CGA modes, the bytes at B8000h changed). No cursor is
+drawn in graphics modes, as on the VGA.
 
 The emulation runs between frames (60 per second). While the guest halts,
 the wait for its next timer is cut short at the next frame, so input is
@@ -18,6 +26,7 @@ bar lists them and shows the emulated speed.
 import os
 import time
 
+from ..errors import TimeoutExpired, UsageProblem
 from .font import CELL_WIDTH, GLYPH_HEIGHT, cell_rows, load_font
 from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_toggles_needed,
                        press_and_release, usage_from_sdl)
@@ -221,9 +230,30 @@ class TextRenderer:
         return pg.Rect(ox, oy + y0 * s, width * s, (y1 - y0) * s)
 
 
-def _window_error(e):
-    from ..cli import UsageProblem
+class GraphicsRenderer:
+    """Draws a VGA graphics frame (a ``vga_scanout.GraphicsFrame``) onto a pygame surface."""
 
+    def __init__(self, pygame, surface, scale=1, origin=(0, 0)):
+        self.pg = pygame
+        self.surface = surface
+        self.scale = scale
+        self.origin = origin
+        self.frames_drawn = 0  # since creation: tests count redraws with it
+
+    def invalidate(self):
+        pass  # each draw repaints the whole picture
+
+    def draw(self, frame):
+        pg = self.pg
+        image = pg.image.frombuffer(frame.pixels, (frame.width, frame.height), "P")
+        image.set_palette(frame.palette)
+        size = (frame.width * frame.xscale * self.scale, frame.height * self.scale)
+        self.surface.blit(pg.transform.scale(image, size), self.origin)
+        self.frames_drawn += 1
+        return [pg.Rect(self.origin, size)]
+
+
+def _window_error(e):
     return UsageProblem("cannot open a window (%s): use --display=curses, or --display=none "
                         "--serial=stdio" % (str(e) or type(e).__name__))
 
@@ -256,6 +286,7 @@ class Window:
         self.renderer = None
         self.surface = None
         self._geometry = None
+        self._graphics_key = None
         self._title_time = 0.0
         self._title_icount = 0
         self._title_idle = 0.0
@@ -266,7 +297,7 @@ class Window:
         pg = self.pg
         try:
             pg.display.init()
-            screen = self.machine.vga.text_screen()
+            screen = self.machine.text_screen()
             self._open_display(screen.cols, screen.rows)
         except pg.error as e:
             pg.display.quit()
@@ -292,9 +323,24 @@ class Window:
         return max(1, min(int(area[0] // width), int(area[1] // height)))
 
     def _open_display(self, cols, rows):
-        pg = self.pg
         base_w = cols * CELL_WIDTH * dot_width(cols)
         base_h = rows * GLYPH_HEIGHT
+        scale, origin = self._open_surface(base_w, base_h)
+        self.renderer = TextRenderer(self.pg, self.surface, self.glyphs, scale, origin)
+        self._geometry = (cols, rows)
+        self.pg.display.flip()
+
+    def _open_graphics(self, width, height):
+        scale, origin = self._open_surface(width, height)
+        self.renderer = GraphicsRenderer(self.pg, self.surface, scale, origin)
+        self._geometry = ("graphics", width, height)
+        self._graphics_key = None
+        self.pg.display.flip()
+
+    def _open_surface(self, base_w, base_h):
+        """Size the window (or the full screen) for a ``base_w`` x ``base_h`` picture:
+        returns (scale, origin of the picture)."""
+        pg = self.pg
         if self.fullscreen:
             size = self._desktop_size()
             scale = self._fit_scale(base_w, base_h, size)
@@ -309,13 +355,14 @@ class Window:
             self.surface = pg.display.set_mode((base_w * scale, base_h * scale))
             origin = (0, 0)
         self.surface.fill((0, 0, 0))
-        self.renderer = TextRenderer(pg, self.surface, self.glyphs, scale, origin)
-        self._geometry = (cols, rows)
-        pg.display.flip()
+        return scale, origin
 
     def render(self):
-        """Draw the current frame; returns the number of cells redrawn."""
-        screen = self.machine.vga.text_screen()
+        """Draw the current frame; returns the number of cells (graphics: frames) redrawn."""
+        machine = self.machine
+        if getattr(machine, "in_graphics_mode", bool)():
+            return self._render_graphics(machine)
+        screen = machine.text_screen()
         if (screen.cols, screen.rows) != self._geometry:
             self._open_display(screen.cols, screen.rows)
         before = self.renderer.cells_drawn
@@ -323,6 +370,18 @@ class Window:
         if rects:
             self.pg.display.update(rects)
         return self.renderer.cells_drawn - before
+
+    def _render_graphics(self, machine):
+        key = machine.picture_key()
+        if self._geometry and self._geometry[0] == "graphics" and key == self._graphics_key:
+            return 0
+        frame = machine.graphics_frame()
+        size = (frame.width * frame.xscale, frame.height)
+        if self._geometry != ("graphics",) + size:
+            self._open_graphics(*size)
+        self._graphics_key = key
+        self.pg.display.update(self.renderer.draw(frame))
+        return 1
 
     def screenshot(self, path=None):
         if path is None:
@@ -333,7 +392,10 @@ class Window:
 
     def toggle_fullscreen(self):
         self.fullscreen = not self.fullscreen
-        self._open_display(*self._geometry)
+        if self._geometry[0] == "graphics":
+            self._open_graphics(*self._geometry[1:])
+        else:
+            self._open_display(*self._geometry)
 
     def set_grab(self, on):
         pg = self.pg
@@ -351,14 +413,14 @@ class Window:
     def update_title(self, now):
         if now - self._title_time < TITLE_INTERVAL:
             return
-        icount = self.machine.cpu.icount
+        icount = self.machine.icount
         elapsed = now - self._title_time if self._title_time else 0.0
         mips = (icount - self._title_icount) / elapsed / 1e6 if elapsed > 0 else 0.0
         idle_share = (self.idle_seconds - self._title_idle) / elapsed if elapsed > 0 else 0.0
         self._title_time, self._title_icount, self._title_idle = now, icount, self.idle_seconds
         if self.paused:
             state = "paused"
-        elif self.machine.cpu.halted or idle_share > 0.5:
+        elif self.machine.halted or idle_share > 0.5:
             state = "idle"
         else:
             state = "running"
@@ -435,6 +497,7 @@ class Window:
             self.keyboard.release_all(now)
         elif kind in (getattr(pg, "WINDOWEXPOSED", -1), getattr(pg, "VIDEOEXPOSE", -1)):
             self.renderer.invalidate()
+            self._graphics_key = None
 
     def host_action(self, action):
         pg = self.pg
@@ -490,12 +553,6 @@ class Window:
         return ""
 
     # ------------------------------------------------------------------ running
-    def _idle_wait(self, seconds):
-        # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
-        wait = min(seconds, self.next_frame - time.monotonic())
-        if wait > 0:
-            time.sleep(wait)
-            self.idle_seconds += wait
 
     def frame_step(self):
         """One frame: host input, drawing, then the emulation until the next frame is due."""
@@ -517,18 +574,22 @@ class Window:
             if wait > 0 and not self.quit:
                 time.sleep(wait)
             return
-        step = self.machine.step_quantum
-        while time.monotonic() < self.next_frame:
-            step()
+        machine = self.machine
+        while True:
+            left = self.next_frame - time.monotonic()
+            if left <= 0:
+                break
+            machine.step_quantum(sleep=False)
+            # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
+            wait = machine.sleep_duration(left)
+            if wait > 0:
+                time.sleep(wait)
+                self.idle_seconds += wait
 
     def run(self):
-        from ..cli import TimeoutExpired
-
-        machine = self.machine
         start = time.monotonic()
         deadline = None if self.timeout is None else start + self.timeout
         self.next_frame = start
-        machine._idle_wait = self._idle_wait
         try:
             while not self.quit:
                 if deadline is not None and time.monotonic() >= deadline:
@@ -536,11 +597,6 @@ class Window:
                 self.frame_step()
         except self.pg.error as e:
             raise _window_error(e)
-        finally:
-            try:
-                del machine._idle_wait
-            except AttributeError:
-                pass
         return 0
 
     def close(self):
@@ -553,13 +609,12 @@ class Window:
 def run_window(machine, scale=None, timeout=None):
     """The CLI's entry point: open the window, run until the user quits, return the exit status."""
     if scale is not None and scale < 1:
-        from ..cli import UsageProblem
-
         raise UsageProblem("--scale must be at least 1")
     try:
         pg = import_pygame()
     except ImportError as e:
-        raise _window_error(e)
+        raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
+                           "--display=curses or --display=none --serial=stdio" % e)
     window = Window(machine, scale=scale, timeout=timeout, pygame=pg)
     window.open()
     try:

@@ -8,8 +8,11 @@ import subprocess
 
 import pytest
 
-BIOS_DIR = pathlib.Path(__file__).resolve().parents[2] / "bios"
-IMAGE = BIOS_DIR / "pcemu-bios.bin"
+from conftest import require_tool
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIOS_DIR = ROOT / "bios"
+IMAGE = ROOT / "pcemu" / "data" / "pcemu-bios.bin"
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +44,17 @@ def test_model_byte_is_at_class(rom):
 
 
 def test_committed_image_matches_fresh_build(tmp_path, rom):
-    if shutil.which("nasm") is None:
-        pytest.skip("nasm not installed")
+    require_tool("nasm")
     out = tmp_path / "bios.bin"
     subprocess.run(["sh", str(BIOS_DIR / "build.sh"), str(out)], check=True)
     fresh = out.read_bytes()
-    assert fresh == rom, "bios/pcemu-bios.bin is stale: run bios/build.sh and commit it"
+    assert fresh == rom, "pcemu/data/pcemu-bios.bin is stale: run bios/build.sh and commit it"
 
 
 def test_build_rejects_non_8086_instructions(tmp_path):
     # The emulated CPU is an 8086/80186: the sources must stay assembled
     # under `cpu 8086`, so a 386 instruction must be refused by the build.
-    if shutil.which("nasm") is None:
-        pytest.skip("nasm not installed")
+    require_tool("nasm")
     src = tmp_path / "probe.asm"
     src.write_text("cpu 8086\nbits 16\nmov eax, 1\n")
     result = subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "p.bin"), str(src)],
@@ -110,9 +111,7 @@ def _boot_qemu_and_type(bios, image, commands, timeout=60.0):
 @pytest.mark.parametrize("name", ["freedos-minimal-360k.img", "freedos-minimal-720k.img",
                                   "freedos-minimal-1440k.img", "freedos-full-1440k.img"])
 def test_freedos_boots_on_qemu_over_serial(tmp_path, writable_image, name):
-    for tool in ("nasm", "qemu-system-i386", "mdir", "mtype"):
-        if shutil.which(tool) is None:
-            pytest.skip("%s not installed" % tool)
+    require_tool("nasm", "qemu-system-i386", "mdir", "mtype")
     bios = tmp_path / "bios-serial.bin"
     subprocess.run(["sh", str(BIOS_DIR / "build.sh"), str(bios), "-DFORCE_SERIAL_CONSOLE"],
                    check=True)

@@ -5,12 +5,11 @@ import subprocess
 import pytest
 
 from pcemu import bench
-from conftest import ROOT
+from conftest import ROOT, require_tool
 
 
 def test_committed_bench_bin_matches_fresh_nasm_build(tmp_path):
-    if shutil.which("nasm") is None:
-        pytest.skip("nasm not installed")
+    require_tool("nasm")
     out = tmp_path / "bench.bin"
     subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(ROOT / "tools" / "bench.asm")], check=True)
     with open(bench.bench_path(), "rb") as f:

@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 from pcemu.cpu.disasm import disassemble, disassemble_at, format_trace_line, main
 
 NDISASM = shutil.which("ndisasm")
-needs_ndisasm = pytest.mark.skipif(NDISASM is None, reason="ndisasm (nasm) not installed")
+needs_ndisasm = pytest.mark.tools("ndisasm")
 
 PREFIX_BYTES = {0x26, 0x2E, 0x36, 0x3E, 0xF0, 0xF2, 0xF3}
 PAD = b"\x90" * 8

@@ -1,10 +1,10 @@
 """The Debugger from Python: breakpoint kinds, step over CALL/INT/REP/LOOP, watchpoints,
 port breakpoints, the history, and the machine's choice of run path."""
 
-import shutil
 import subprocess
 
 import pytest
+from conftest import require_tool
 
 from pcemu import Machine
 from pcemu.debug import Debugger
@@ -42,8 +42,7 @@ src:    db "ABCDEFGH"
 
 @pytest.fixture
 def machine(tmp_path):
-    if not shutil.which("nasm"):
-        pytest.fail("nasm is not installed (tools/setup.sh --test installs it)")
+    require_tool("nasm")
     (tmp_path / "p.asm").write_text(PROGRAM)
     subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "p.bin"), str(tmp_path / "p.asm")], check=True)
     img = tmp_path / "p.img"

@@ -7,7 +7,6 @@ referees for what the stub reports.
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, require_tool
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
@@ -48,9 +47,7 @@ done:   hlt
 
 
 def need(*tools):
-    for tool in tools:
-        if not shutil.which(tool):
-            pytest.fail("%s is not installed (tools/setup.sh --test installs it)" % tool)
+    require_tool(*tools)
 
 
 def boot_floppy(tmp_path, *defines):

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-pygame = pytest.importorskip("pygame")
+from conftest import image_path, require_module  # noqa: E402
 
-from conftest import image_path  # noqa: E402
+pygame = require_module("pygame")
 
 from pcemu import Machine  # noqa: E402
 from pcemu.frontends.window import Window  # noqa: E402

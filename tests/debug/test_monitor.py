@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, image_path
+from conftest import ROOT, image_path, require_tool
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
@@ -35,9 +35,7 @@ second: db "Second line", 13, 10, "$"
 
 
 def need(*tools):
-    for tool in tools:
-        if not shutil.which(tool):
-            pytest.fail("%s is not installed (tools/setup.sh --test installs it)" % tool)
+    require_tool(*tools)
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import subprocess
 
 import pytest
 
+from conftest import require_tool
+
 # hexal prints AL as two hex digits on COM1; putc prints AL.
 COM1_HEX_ROUTINES = r"""
 done:
@@ -63,9 +65,7 @@ def run_probe(tmp_path, body, disk=None, interface="floppy", extra_args=()):
     replaced by the probe); a blank 1.44M floppy by default. Returns (the bytes
     the probe printed, the image path).
     """
-    for tool in ("nasm", "qemu-system-i386"):
-        if not shutil.which(tool):
-            pytest.skip("%s not installed" % tool)
+    require_tool("nasm", "qemu-system-i386")
     (tmp_path / "probe.asm").write_text(body + COM1_HEX_ROUTINES)
     subprocess.run(["nasm", "-f", "bin", "-o", str(tmp_path / "probe.bin"), str(tmp_path / "probe.asm")],
                    check=True)

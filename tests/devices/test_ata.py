@@ -17,7 +17,7 @@ from pcemu.bus import IoPorts
 from pcemu.devices.ata import AtaChannel
 from pcemu.disk import DiskImage
 from pcemu.irq import IrqRecorder
-from tests.conftest import image_path
+from conftest import image_path, require_tool
 
 BASE, CTRL, IRQN = 0x1F0, 0x3F6, 14
 DATA, ERROR, FEATURES, NSECT, SECT, LCYL, HCYL, SELECT, STATUS, COMMAND = (
@@ -422,8 +422,7 @@ def test_secondary_channel_floppy_reads_boot_sector():
 
 def test_writes_through_ata_produce_a_valid_fat_file(writable_image):
     """mtools as referee: copy a file into the image through the data port."""
-    if not shutil.which("mcopy"):
-        pytest.skip("mtools not installed")
+    require_tool("mcopy")
     path = writable_image("freedos-minimal-1440k.img")
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     src = path.parent / "hello.txt"

@@ -220,7 +220,8 @@ def test_input_status_follows_70hz_frame_with_clock():
     insns = [0]
     clock = Clock("virtual", insn_count=lambda: insns[0])
     r = Rig(clock=clock)
-    frame_ns = 1_000_000_000 / 70
+    # mode 3 (IBM VGA Technical Reference): 900 dots a line at 28.322 MHz, 449 lines: 70.09 Hz
+    frame_ns = 449 * (900 * 1_000_000_000 // 28_322_000)
     retrace_starts = []
     prev = 0
     step_ns = 2000
@@ -332,3 +333,36 @@ def test_mode3_defaults_agree_with_qemu_vga_bios(tmp_path):
     crtc = bytes(r.crtc_get(i) for i in (0x01, 0x09, 0x0A, 0x0B, 0x12, 0x13))
     assert crtc == q[0x15 + 192:0x15 + 198]
     assert r.io.in8(0x3CC) == q[-1]
+
+
+def retrace_period_ns(r, insns, frames=3, step_ns=2000):
+    starts = []
+    prev = 0
+    for k in range(int(frames * 1_000_000_000 / 60 / step_ns)):
+        insns[0] = k * step_ns // NS_PER_INSN
+        v = r.io.in8(0x3DA) & 0x08
+        if v and not prev:
+            starts.append(k * step_ns)
+        prev = v
+    return starts[1] - starts[0]
+
+
+def test_retrace_follows_the_crtc_timing_of_a_480_line_mode():
+    """Mode 12h's timing (IBM VGA Technical Reference: 25.175 MHz dot clock, 800 dots a line,
+    525 lines, 480 shown): a 59.94 Hz frame."""
+    insns = [0]
+    clock = Clock("virtual", insn_count=lambda: insns[0])
+    r = Rig(clock=clock)
+    r.io.out8(0x3C2, 0xE3)
+    r.io.out8(0x3C4, 0x01)
+    r.io.out8(0x3C5, 0x01)  # 8-dot characters
+    for index, value in ((0x11, 0x0C), (0x00, 0x5F), (0x06, 0x0B), (0x07, 0x3E), (0x10, 0xEA),
+                         (0x11, 0x8C), (0x12, 0xDF)):
+        r.crtc(index, value)
+    line_ns = 800 * 1_000_000_000 // 25_175_000
+    assert abs(retrace_period_ns(r, insns) - 525 * line_ns) < 4000
+    # shown lines: display enabled at line 479, blanked from line 480
+    insns[0] = (479 * line_ns + 1000) // NS_PER_INSN
+    assert not r.io.in8(0x3DA) & 0x01
+    insns[0] = (481 * line_ns + 1000) // NS_PER_INSN
+    assert r.io.in8(0x3DA) & 0x01

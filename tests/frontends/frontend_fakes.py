@@ -23,38 +23,44 @@ class FakeTextScreen:
         self.cells = bytes(cells)
 
 
-class FakeVga:
+class FakeMachine:
+    """Only the documented front-end API of pcemu.machine.Machine (see its module docstring):
+    a front end that reaches for anything else (``vga``, ``cpu``, ``kbc``...) fails here."""
+
+    __slots__ = ("screen", "icount", "halted", "leds", "sent", "typed", "strokes", "steps", "sleep_asked")
+
     def __init__(self, screen=None):
         self.screen = screen or FakeTextScreen()
+        self.icount = 0
+        self.halted = False
+        self.leds = 0
+        self.sent = bytearray()
+        self.typed = ""
+        self.strokes = []
+        self.steps = 0
+        self.sleep_asked = 0
 
     def text_screen(self):
         return self.screen
 
-
-class FakeCpu:
-    icount = 0
-    halted = False
-
-
-class FakeKbc:
-    def __init__(self):
-        self.leds = 0
-
-
-class FakeMachine:
-    def __init__(self, screen=None):
-        self.vga = FakeVga(screen)
-        self.cpu = FakeCpu()
-        self.kbc = FakeKbc()
-        self.sent = bytearray()
-        self.typed = ""
+    def keyboard_leds(self):
+        return self.leds
 
     def send_scancodes(self, data):
         self.sent += data
+
+    def queue_keystroke(self, data):
+        self.strokes.append(bytes(data))
 
     def type_text(self, text):
         self.typed += text
 
     def step_quantum(self, max_insns=20000, sleep=True):
-        self.cpu.icount += 1000
+        assert not sleep, "front ends wait on their own input: step_quantum(sleep=False)"
+        self.icount += 1000
+        self.steps += 1
         return 1000
+
+    def sleep_duration(self, max_seconds):
+        self.sleep_asked += 1
+        return max_seconds if self.halted else 0.0

@@ -1,6 +1,8 @@
 """The bundled CP437 font: shape checks against what IBM's code page shows."""
 import pytest
 
+from conftest import require_file
+
 from pcemu.frontends import font
 
 
@@ -46,9 +48,7 @@ def test_generator_reproduces_the_committed_font():
     import importlib.util
     import pathlib
 
-    source = pathlib.Path("/usr/share/unifont/unifont.hex")
-    if not source.exists():
-        pytest.skip("Unifont source not installed (apt-get install unifont)")
+    source = require_file("/usr/share/unifont/unifont.hex", "apt-get install unifont")
     script = pathlib.Path(__file__).resolve().parents[2] / "tools" / "make_font.py"
     spec = importlib.util.spec_from_file_location("make_font", script)
     make_font = importlib.util.module_from_spec(spec)

@@ -161,12 +161,14 @@ def test_every_key_sends_its_set1_codes(name, usage, make, brk):
     assert press(usage) == (make, brk)
 
 
-@pytest.mark.parametrize("name,usage,make,brk", ROWS, ids=[r[0] for r in ROWS])
+# The two ISO keys (0x32, 0x64) have no SDL keycode of their own on a US layout: not checked here.
+US_ROWS = [r for r in ROWS if r[1] not in (0x32, 0x64)]
+
+
+@pytest.mark.parametrize("name,usage,make,brk", US_ROWS, ids=[r[0] for r in US_ROWS])
 def test_sdl_keycode_alone_finds_the_same_key(name, usage, make, brk):
     # Events without a scancode: SDL keycodes are ASCII for character keys and
     # usage | 1<<30 for the others.
-    if usage in (0x32, 0x64):
-        pytest.skip("ISO keys have no distinct US keycode")
     char_keys = {u: ch for ch, (u, shift) in keyboard.US_CHARS.items() if not shift and ch not in "\r\n\t\b\x1b"}
     keycode = ord(char_keys[usage]) if usage in char_keys else usage | (1 << 30)
     if usage == 0x28:
@@ -243,7 +245,7 @@ def test_lock_toggles_follow_the_host():
 
 
 def test_agrees_with_the_machines_keymap():
-    keymap = pytest.importorskip("pcemu.devices.keymap")
+    from pcemu.devices import keymap
     names = {0x04: "a", 0x28: "enter", 0x52: "up", 0x58: "kp_enter", 0x54: "kp_divide", 0xE6: "ralt",
              0x46: "prtsc", 0x48: "pause", 0x4C: "delete", 0x45: "f12", 0xE5: "rshift"}
     for usage, name in names.items():

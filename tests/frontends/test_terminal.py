@@ -128,7 +128,7 @@ def test_small_terminal_draws_what_fits():
 
 
 def test_needs_a_terminal(monkeypatch):
-    from pcemu.cli import UsageProblem
+    from pcemu.errors import UsageProblem
 
     class NotATty:
         def isatty(self):

@@ -1,7 +1,9 @@
 """The pygame window, headless (SDL's dummy video driver): pixels, redraw economy, keys, host keys."""
 import pytest
 
-pygame = pytest.importorskip("pygame")
+from conftest import require_module
+
+pygame = require_module("pygame")
 
 from frontend_fakes import FakeMachine, FakeTextScreen  # noqa: E402
 
@@ -232,15 +234,15 @@ def test_host_keys_do_not_reach_the_guest(win):
 
 
 def test_lock_keys_follow_the_host_until_the_guest_ignores_them(win):
-    win.machine.kbc.leds = 0
+    win.machine.leds = 0
     feed(win, key_event(pygame.KEYDOWN, 0x04, pygame.K_a, pygame.KMOD_CAPS))
     assert bytes(win.machine.sent) == b"\x3a\xba\x1e"
-    win.machine.kbc.leds = 0x04  # the guest turned Caps Lock on
+    win.machine.leds = 0x04  # the guest turned Caps Lock on
     del win.machine.sent[:]
     win.handle_event(key_event(pygame.KEYDOWN, 0x05, pygame.K_b, pygame.KMOD_CAPS), 3.0)
     assert bytes(win.machine.sent) == b"\x30"
     win.handle_event(key_event(pygame.KEYDOWN, 0x05, pygame.K_b, 0), 5.0)  # host turned it off
-    win.machine.kbc.leds = 0x04
+    win.machine.leds = 0x04
     win.handle_event(key_event(pygame.KEYDOWN, 0x05, pygame.K_b, 0), 7.0)  # guest LEDs never moved
     win.handle_event(key_event(pygame.KEYDOWN, 0x05, pygame.K_b, 0), 9.0)
     assert bytes(win.machine.sent) == b"\x30\x3a\xba\x30\x30\x30"
@@ -249,18 +251,28 @@ def test_lock_keys_follow_the_host_until_the_guest_ignores_them(win):
 def test_run_returns_on_quit_and_times_out(win):
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     assert win.run() == 0
-    from pcemu.cli import TimeoutExpired
+    from pcemu.errors import TimeoutExpired
 
     timed = Window(win.machine, scale=1, timeout=0.2, pygame=pygame)
     timed.open()
     with pytest.raises(TimeoutExpired, match="0.2 seconds"):
         timed.run()
-    assert win.machine.cpu.icount > 0
-    assert "_idle_wait" not in vars(win.machine)
+    assert win.machine.icount > 0
+
+
+def test_halted_guest_lets_the_window_sleep_until_the_next_frame(win):
+    # The window owns its loop: it asks the machine how long it may wait, and waits itself.
+    import time
+
+    win.machine.halted = True
+    win.next_frame = time.monotonic() + 0.2  # drawing may take a frame's time on a slow host
+    win.frame_step()
+    assert win.machine.sleep_asked > 0
+    assert win.idle_seconds > 0
 
 
 def test_window_that_cannot_open_is_a_usage_problem(monkeypatch):
-    from pcemu.cli import UsageProblem
+    from pcemu.errors import UsageProblem
 
     def no_window(*args, **kwargs):
         raise pygame.error("No available video device")
