@@ -3,7 +3,7 @@
 # with the package and its extras. Idempotent and quiet when nothing is missing.
 # Usage: tools/setup.sh [--test]   (--test also installs the test referees: mtools,
 #        dosfstools, QEMU's i386 system emulator for the chip comparisons, qemu-img,
-#        the font sources)
+#        the font sources, gdb for the GDB stub)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -26,6 +26,7 @@ if [ "$want_test" = 1 ]; then
     command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
     command -v qemu-img >/dev/null 2>&1 || pkgs+=(qemu-utils)
     [ -f /usr/share/unifont/unifont.hex ] || pkgs+=(unifont)
+    command -v gdb >/dev/null 2>&1 || pkgs+=(gdb)
 fi
 
 if [ "${#pkgs[@]}" -gt 0 ]; then
