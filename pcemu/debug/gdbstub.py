@@ -27,9 +27,9 @@ Ctrl+C (pauses the guest at the next instruction), kill (ends pcemu), detach.
 import socket
 import sys
 
-from .expr import set_reg
+from .expr import get_reg, set_reg
 
-# (name, bits, type, how to read it) in gdb's i386 core order.
+# (name, bits, type) in gdb's i386 core order; gdb's i386 code requires these names.
 REGS = [("eax", 16, "int16"), ("ecx", 16, "int16"), ("edx", 16, "int16"), ("ebx", 16, "int16"),
         ("esp", 16, "int16"), ("ebp", 16, "int16"), ("esi", 16, "int16"), ("edi", 16, "int16"),
         ("eip", 32, "code_ptr"), ("eflags", 16, "i8086_flags"),
@@ -174,7 +174,6 @@ class GdbStub(object):
             name = _NAMES_8086[i]
             if name is None:
                 return 0
-            from .expr import get_reg
             return get_reg(cpu, name)
         return 0
 

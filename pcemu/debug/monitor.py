@@ -18,7 +18,7 @@ import shlex
 import socket
 import sys
 
-from .expr import REG8, REG16, ExprError, compile_condition, parse_address, parse_number, set_reg
+from .expr import ExprError, compile_condition, parse_address, parse_number, set_reg
 
 HELP = [
     ("help [COMMAND]", "this list, or one command's help"),
