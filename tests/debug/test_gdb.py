@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 
-
 from conftest import ROOT, require_tool
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
