@@ -3,9 +3,19 @@
 
 ; A program spinning on AH=01h/11h polls hundreds of times per timer tick;
 ; DOS checking for Ctrl+C between pieces of real work polls a few times.
-; Sleeping (HLT until the next interrupt) once a tick has seen this many
-; empty polls spares the host CPU without slowing the latter down.
+; Sleeping (HLT until the next interrupt) once a tick has seen KB_IDLE_POLLS
+; empty polls spares the host CPU without slowing the latter down much.
+; A caller that has run out of polls in every tick for KB_SPIN_TICKS ticks
+; (a second) with nothing else in between - no key, no INT 10h/13h call -
+; is idle for sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls
+; a tick from then on. A shorter streak is not enough: DOS's DIR polls for
+; Ctrl+C 64 times in a few ten thousand instructions while it reads a cached
+; directory. PV_KB_IDLE holds the count in bits 0-6 and the streak in bit 7;
+; PV_KB_SPIN_TICK the tick the streak began.
 KB_IDLE_POLLS equ 64
+KB_SPIN_POLLS equ 8
+KB_SPIN_TICKS equ 18
+KB_SPINNING   equ 80h
 
 int16_handler:
         sti
@@ -151,12 +161,29 @@ kb_peek_empty:
         cmp al, [PV_KB_IDLE_TICK]
         je .same_tick
         mov [PV_KB_IDLE_TICK], al
-        mov byte [PV_KB_IDLE], 0
+        and byte [PV_KB_IDLE], KB_SPINNING  ; a new tick: count from 0, keep the streak
 .same_tick:
         inc byte [PV_KB_IDLE]
-        cmp byte [PV_KB_IDLE], KB_IDLE_POLLS
+        mov ah, KB_IDLE_POLLS
+        test byte [PV_KB_IDLE], KB_SPINNING
+        jz .limit
+        mov al, [BDA_TICKS]
+        sub al, [PV_KB_SPIN_TICK]           ; ticks in the streak (mod 256)
+        cmp al, KB_SPIN_TICKS
+        jb .limit
+        mov al, [BDA_TICKS]                 ; keep the streak that long, so the
+        sub al, KB_SPIN_TICKS               ; difference never wraps back
+        mov [PV_KB_SPIN_TICK], al
+        mov ah, KB_SPIN_POLLS
+.limit: mov al, [PV_KB_IDLE]
+        and al, ~KB_SPINNING & 0FFh
+        cmp al, ah
         jb int16_done
-        mov byte [PV_KB_IDLE], 0
+        test byte [PV_KB_IDLE], KB_SPINNING
+        jnz .sleep
+        mov al, [BDA_TICKS]
+        mov [PV_KB_SPIN_TICK], al           ; the streak begins
+.sleep: mov byte [PV_KB_IDLE], KB_SPINNING
         hlt
         jmp int16_done
 

@@ -39,6 +39,7 @@ post_start:
         or al, PVF_SERCON
 %endif
         mov [PV_FLAGS], al
+        call post_detect_cpu
 
         ; ---- memory ----
         POST_CODE 07h
@@ -244,14 +245,31 @@ ivt_table:
         db 0FFh
 
 ; ---------------------------------------------------------------------
-; -> AX = KB of conventional RAM. Probes each KB above the first 64K with
+; The 80186 and later mask shift counts to 5 bits; the 8086 shifts by all of
+; CL. On an 80186 or later set PVF_STRING_IO: the disk code then moves each
+; sector with one REP INSW/OUTSW instead of a 256-pass IN/STOSW loop.
+; DS = 40h.
+post_detect_cpu:
+        mov al, 1
+        mov cl, 32
+        shl al, cl                      ; 8086: 0, 80186+: 1 (shifted by 0)
+        test al, al
+        jz .done
+        or byte [PV_FLAGS], PVF_STRING_IO
+.done:  ret
+
+; -> AX = KB of conventional RAM. Probes the KBs above the first 64K with
 ; two patterns (restoring the old contents) and stops at the first that does
-; not hold, or at 640K: the video RAM above must never count.
+; not hold, or at 640K: the video RAM above must never count. Whole 16K
+; steps first (checking their first KB), then KB by KB from the last step
+; that held, so a full 640K takes 36 probes instead of 576.
 post_size_ram:
         push bx
         push cx
+        push dx
         push es
         mov bx, 64
+        mov dx, 16                      ; KBs per probe: 16, then 1
 .probe: cmp bx, 640
         jae .done
         mov ax, bx
@@ -266,12 +284,18 @@ post_size_ram:
         cmp word [es:0], 55AAh
         jne .restore_stop
         mov [es:0], cx
-        inc bx
+        add bx, dx
         jmp .probe
 .restore_stop:
         mov [es:0], cx
-.done:  mov ax, bx
+.done:  cmp dx, 1
+        je .sized
+        sub bx, 15                      ; the KB after the last coarse probe that held
+        mov dx, 1
+        jmp .probe
+.sized: mov ax, bx
         pop es
+        pop dx
         pop cx
         pop bx
         ret

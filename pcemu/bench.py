@@ -1,17 +1,48 @@
-"""CPU benchmark: run the bench.bin guest on a bare CPU and report MIPS.
+"""Benchmarks of the whole machine, as users run it.
 
-    python -m pcemu.bench [--runs N] [--cpu 8086|80186]
+    python -m pcemu.bench [--runs N] [--passes N] [--cpu 8086|80186]
+    python -m pcemu.bench --bare [--runs N]
+    python -m pcemu.bench --boot [--runs N] [--idle SECONDS] [--qemu] [IMAGE ...]
+    python -m pcemu.bench --boot-profile [--clock realtime|virtual] [IMAGE]
 
-The guest (tools/bench.asm) sieves primes, checksums the sieve, copies it
-with REP MOVSW and compares the copy, then halts. Each run starts from a
-fresh load; the results it leaves in memory are checked against values
-computed here in plain Python, so a broken CPU cannot post a fast number.
-The last line printed is ``<median> MIPS``.
+Default (whole machine): builds a 1.44M floppy from a boot sector
+(tools/bench_boot.asm) and the benchmark guest (tools/bench.asm: a sieve,
+a checksum, a REP MOVSW copy and a compare, PASSES rounds), then for each
+run boots it through our BIOS in a fresh process and reports guest MIPS
+from the guest's first instruction to its final HLT (on host CPU time), and
+the whole process's wall and CPU seconds (interpreter start, BIOS, disk and
+JIT warm-up included). The boot sector announces the guest's start on the
+POST-code port 80h. The results the guest leaves in memory are checked
+against values computed here in plain Python, so a broken CPU cannot post a
+fast number. The last line printed is ``<median> MIPS``.
+
+``--bare``: the guest alone on a bare CPU (no BIOS, no devices) after a
+warm-up run in the same process: the interpreter's best case, not what a
+user sees.
+
+``--boot``: for each FreeDOS image, host wall seconds from starting a fresh
+interpreter to the ``A:\\>`` prompt (realtime clock, median of N), the host
+CPU share while DOS then sits idle at the prompt (measured after 2 s of
+idling: see bios/int16.asm), and with ``--qemu`` the
+same boot in qemu-system-i386 (its own BIOS, TCG; the prompt found by
+reading its text screen through the monitor every 20 ms).
+
+``--boot-profile``: one boot split into phases - POST (reset to the boot
+sector at 0000:7C00), boot sector (to the first far jump below 7C00h: the
+kernel's entry), kernel (to the first program entered at a PSP), shell (to
+the prompt) - with guest instructions, host seconds and MIPS per phase,
+each split into instructions run in the BIOS ROM and outside it.
 """
 import argparse
+import json
 import os
+import resource
+import select
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 from pcemu.bus import IoPorts, Memory
@@ -22,13 +53,30 @@ RESULTS = 0x3F00
 SIEVE_SIZE = 8192
 PASSES = 32
 MAX_INSNS = 50_000_000
+FLOPPY_BYTES = 1474560
+GUEST_START_CODE = 0xBE  # what tools/bench_boot.asm writes to port 80h before jumping to the guest
+GUEST_SECTORS = 4  # what tools/bench_boot.asm loads
+BOOT_INSNS_LIMIT = 5_000_000  # a boot sector that has not started the guest by then never will
+PROMPT = "A:\\>"
+IDLE_SETTLE_SECONDS = 2.0  # the BIOS is sure DOS idles after a second of empty keyboard polls
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DEFAULT_IMAGE_DIR = os.environ.get("PCEMU_IMAGES", os.path.join(os.path.dirname(ROOT), "shared", "images"))
+DEFAULT_IMAGES = ["freedos-minimal-360k.img", "freedos-minimal-720k.img",
+                  "freedos-minimal-1440k.img", "freedos-full-1440k.img"]
 
 
 def bench_path():
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.bin")
+    return os.path.join(HERE, "bench.bin")
 
 
-def expected_results():
+def boot_sector_path():
+    return os.path.join(HERE, "bench_boot.bin")
+
+
+# --- the guest and its expected results ----------------------------------------------
+def expected_results(passes=PASSES):
     """What the guest must compute, worked out independently of the CPU."""
     flags = [1] * SIEVE_SIZE
     flags[0] = flags[1] = 0
@@ -42,11 +90,41 @@ def expected_results():
         word = flags[i] | (flags[i + 1] << 8)
         checksum = ((checksum << 1) | (checksum >> 15)) & 0xFFFF
         checksum = (checksum + word) & 0xFFFF
-    return {"primes": (primes * PASSES) & 0xFFFF, "checksum": checksum, "mismatches": 0, "done": 0xBEEF}
+    return {"primes": (primes * passes) & 0xFFFF, "checksum": checksum, "mismatches": 0, "done": 0xBEEF}
 
 
+def with_passes(program, passes):
+    """The guest with its round count (the one ``mov bp, PASSES``) set to ``passes``."""
+    if not 1 <= passes <= 0xFFFF:
+        raise ValueError("passes must be 1..65535")
+    pattern = bytes([0xBD, PASSES & 0xFF, PASSES >> 8])
+    at = program.find(pattern)
+    if at < 0 or program.find(pattern, at + 1) >= 0:
+        raise ValueError("the guest has no single 'mov bp, %d' to patch" % PASSES)
+    out = bytearray(program)
+    out[at + 1] = passes & 0xFF
+    out[at + 2] = passes >> 8
+    return bytes(out)
+
+
+def results_at(data, base):
+    def word(off):
+        return data[base + off] | (data[base + off + 1] << 8)
+    return {"primes": word(RESULTS), "checksum": word(RESULTS + 2),
+            "mismatches": word(RESULTS + 4), "done": word(RESULTS + 6)}
+
+
+def read_file(path, what):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise SystemExit("error: cannot read %s: %s" % (what, exc))
+
+
+# --- bare CPU ------------------------------------------------------------------------
 def run_once(program, model):
-    """Load and run the guest to its HLT. Returns (instructions, seconds, results)."""
+    """Load and run the guest to its HLT on a bare CPU. Returns (instructions, seconds, results)."""
     mem = Memory()
     io = IoPorts()
     cpu = CPU(mem, io, model=model)
@@ -59,33 +137,14 @@ def run_once(program, model):
     while not cpu.halted and executed < MAX_INSNS:
         executed += cpu.run(MAX_INSNS - executed)
     elapsed = time.process_time() - t0
-
-    def word(off):
-        return mem.data[base + off] | (mem.data[base + off + 1] << 8)
-
-    results = {"primes": word(RESULTS), "checksum": word(RESULTS + 2),
-               "mismatches": word(RESULTS + 4), "done": word(RESULTS + 6)}
     if not cpu.halted:
         raise RuntimeError("benchmark guest did not halt within %d instructions" % MAX_INSNS)
-    return executed, elapsed, results
+    return executed, elapsed, results_at(mem.data, base)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pcemu.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed runs (default 5)")
-    parser.add_argument("--cpu", choices=MODELS, default="80186", help="CPU model (default 80186)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
-    try:
-        with open(bench_path(), "rb") as f:
-            program = f.read()
-    except OSError as exc:
-        print("error: cannot read benchmark program: %s" % exc, file=sys.stderr)
-        return 2
-    want = expected_results()
-    impl = sys.implementation.name
-    print("pcemu CPU benchmark: %s model, %s %s" % (args.cpu, impl, sys.version.split()[0]))
+def bare_main(args, program, want):
+    print("pcemu bare-CPU benchmark (no BIOS, no devices, warm JIT): %s model, %s %s"
+          % (args.cpu, sys.implementation.name, sys.version.split()[0]))
     run_once(program, args.cpu)  # warm-up (lets PyPy's JIT compile the loop)
     rates = []
     for i in range(args.runs):
@@ -99,6 +158,448 @@ def main(argv=None):
         print("run %d: %d instructions in %.3f s = %.1f MIPS" % (i + 1, n, secs, mips))
     print("%.1f MIPS" % statistics.median(rates))
     return 0
+
+
+# --- whole machine: the guest booted from a floppy --------------------------------------
+def build_floppy(path, program):
+    boot = read_file(boot_sector_path(), "the benchmark boot sector")
+    if len(boot) != 512 or boot[510:] != b"\x55\xAA":
+        raise SystemExit("error: %s is not a boot sector" % boot_sector_path())
+    if len(program) > GUEST_SECTORS * 512:
+        raise SystemExit("error: the guest is %d bytes; the boot sector loads %d" % (len(program), GUEST_SECTORS * 512))
+    img = bytearray(FLOPPY_BYTES)
+    img[0:512] = boot
+    img[512:512 + len(program)] = program
+    with open(path, "wb") as f:
+        f.write(img)
+
+
+def guest_insns_limit(passes):
+    """More than the guest needs (about 221,000 instructions a pass): a guest past it is stuck."""
+    return 300_000 * passes + 1_000_000
+
+
+def guest_child(image, model, passes):
+    """In a fresh process: boot ``image``, run the guest to its HLT, print one JSON line."""
+    from pcemu.errors import GuestFault
+    from pcemu.machine import Machine
+
+    m = Machine(floppies=[image], cpu=model, clock="virtual", snapshot=True)
+    cpu = m.cpu
+    start = {}
+
+    def watch_post_port(kind, port, value):
+        if kind == "out8" and port == 0x80 and value == GUEST_START_CODE:
+            # icount already counts this OUT; the far JMP follows, then the guest
+            start["icount"] = cpu.icount + 2
+            start["cpu"] = time.process_time()
+            start["wall"] = time.perf_counter()
+            m.io.trace = None
+
+    m.io.trace = watch_post_port
+    fault = None
+    try:
+        limit = guest_insns_limit(passes)
+        while True:
+            if start:
+                if cpu.icount - start["icount"] > limit:
+                    break
+            elif cpu.icount > BOOT_INSNS_LIMIT:
+                break
+            m.step_quantum()
+    except GuestFault as exc:
+        fault = exc.message
+    end_cpu, end_wall = time.process_time(), time.perf_counter()
+    out = {"total_insns": cpu.icount, "fault": fault, "cs": cpu.sregs[1],
+           "results": results_at(m.mem.data, LOAD_SEGMENT << 4)}
+    if start:
+        out.update(guest_insns=cpu.icount - start["icount"] + 1, guest_cpu=end_cpu - start["cpu"],
+                   guest_wall=end_wall - start["wall"])
+    m.close()
+    print(json.dumps(out))
+
+
+def run_child(cmd):
+    """Run ``cmd``; returns (stdout, wall seconds, CPU seconds, exit status)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return p.stdout, wall, cpu, p.returncode, p.stderr
+
+
+def machine_main(args, program, want):
+    print("pcemu whole-machine benchmark: tools/bench.asm, %d passes, booted from a floppy through "
+          "our BIOS, %s model, %s %s, a fresh process per run"
+          % (args.passes, args.cpu, sys.implementation.name, sys.version.split()[0]))
+    work = tempfile.mkdtemp(prefix="pcemu-bench")
+    try:
+        image = os.path.join(work, "bench.img")
+        build_floppy(image, program)
+        rates = []
+        for i in range(args.runs):
+            out, wall, cpu, status, err = run_child(
+                [sys.executable, "-m", "pcemu.bench", "--guest-child", image, "--cpu", args.cpu,
+                 "--passes", str(args.passes)])
+            try:
+                rec = json.loads(out.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                print("error: the benchmark process failed (status %d): %s"
+                      % (status, (err.strip().splitlines() or ["no output"])[-1]), file=sys.stderr)
+                return 1
+            if "guest_insns" not in rec:
+                print("error: the guest never started (the boot sector did not reach it): %s"
+                      % (rec["fault"] or "no fault"), file=sys.stderr)
+                return 1
+            if rec["fault"] is None or rec["cs"] != LOAD_SEGMENT:
+                print("error: the guest did not end at its final HLT (%s)"
+                      % (rec["fault"] or "still running after %d instructions" % rec["guest_insns"]), file=sys.stderr)
+                return 1
+            if rec["results"] != want:
+                print("error: the guest computed %r, expected %r - the CPU is broken" % (rec["results"], want),
+                      file=sys.stderr)
+                return 1
+            mips = rec["guest_insns"] / rec["guest_cpu"] / 1e6
+            rates.append(mips)
+            print("run %d: guest %d instructions in %.2f s CPU (%.2f s wall) = %.1f MIPS; "
+                  "whole process %.2f s wall, %.2f s CPU, %d instructions"
+                  % (i + 1, rec["guest_insns"], rec["guest_cpu"], rec["guest_wall"], mips, wall, cpu,
+                     rec["total_insns"]))
+        print("%.1f MIPS" % statistics.median(rates))
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- boot to the prompt --------------------------------------------------------------
+def boot_child(image, clock):
+    """In a fresh process: boot a copy of ``image`` to the prompt, print its instruction count."""
+    from pcemu.machine import Machine
+
+    m = Machine(floppies=[image], clock=clock, snapshot=True)
+    try:
+        if not m.run_until_text(PROMPT, timeout=300, check=False):
+            raise SystemExit("%s: no prompt within 300 s" % image)
+        print(m.cpu.icount)
+    finally:
+        m.close()
+
+
+def idle_cpu_share(image, seconds):
+    """Host CPU share (of one core) while DOS sits at an idle prompt, realtime clock."""
+    from pcemu.machine import Machine
+
+    m = Machine(floppies=[image], clock="realtime", snapshot=True)
+    try:
+        m.run_until_text(PROMPT, timeout=300)
+        m.run_until_idle(timeout=60, check=False)
+        settle = time.monotonic() + IDLE_SETTLE_SECONDS
+        while time.monotonic() < settle:
+            m.step_quantum()
+        wall0, cpu0 = time.monotonic(), time.process_time()
+        while time.monotonic() - wall0 < seconds:
+            m.step_quantum()
+        return (time.process_time() - cpu0) / (time.monotonic() - wall0)
+    finally:
+        m.close()
+
+
+def qemu_boot_seconds(image, timeout=120.0):
+    """Wall seconds for qemu-system-i386 (SeaBIOS, TCG) to show the prompt, from its start.
+
+    The text screen is read through the human monitor (pmemsave of B8000h)
+    every 20 ms, so the figure includes that polling.
+    """
+    work = tempfile.mkdtemp(prefix="pcemu-qemu")
+    try:
+        disk = os.path.join(work, "a.img")
+        shutil.copyfile(image, disk)
+        dump = os.path.join(work, "screen.bin")
+        t0 = time.monotonic()
+        p = subprocess.Popen(["qemu-system-i386", "-accel", "tcg", "-m", "16", "-display", "none",
+                              "-drive", "file=%s,format=raw,if=floppy" % disk, "-boot", "a",
+                              "-serial", "none", "-monitor", "stdio", "-snapshot"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        buf = b""
+        try:
+            def wait_prompt(count):
+                nonlocal buf
+                while buf.count(b"(qemu)") < count:
+                    if time.monotonic() - t0 > timeout:
+                        return False
+                    r, _, _ = select.select([p.stdout], [], [], 1.0)
+                    if r:
+                        chunk = os.read(p.stdout.fileno(), 65536)
+                        if not chunk:
+                            return False
+                        buf += chunk
+                return True
+
+            prompts = 1
+            if not wait_prompt(prompts):
+                return None
+            while time.monotonic() - t0 < timeout:
+                p.stdin.write(b"pmemsave 0xb8000 4000 \"%s\"\n" % dump.encode())
+                p.stdin.flush()
+                prompts += 1
+                if not wait_prompt(prompts):
+                    return None
+                with open(dump, "rb") as f:
+                    screen = f.read()[0::2].decode("latin-1")
+                if PROMPT in screen:
+                    return time.monotonic() - t0
+                time.sleep(0.02)
+            return None
+        finally:
+            p.kill()
+            p.wait()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def boot_main(args):
+    images = args.images or [os.path.join(DEFAULT_IMAGE_DIR, n) for n in DEFAULT_IMAGES]
+    if args.qemu and shutil.which("qemu-system-i386") is None:
+        print("error: --qemu needs qemu-system-i386 on PATH", file=sys.stderr)
+        return 2
+    print("cold boot to %s: fresh process each run (%s %s), %s clock, median of %d"
+          % (PROMPT, sys.implementation.name, sys.version.split()[0], args.clock, args.runs))
+    status = 0
+    for image in images:
+        if not os.path.exists(image):
+            print("error: no image %s" % image, file=sys.stderr)
+            status = 1
+            continue
+        walls, cpus, insns = [], [], 0
+        qemu = []
+        for _ in range(args.runs):
+            out, wall, cpu, rc, err = run_child([sys.executable, "-m", "pcemu.bench", "--boot-child", image,
+                                                 "--clock", args.clock])
+            if rc != 0:
+                print("error: %s: boot failed (status %d): %s" % (os.path.basename(image), rc, err.strip()[-300:]),
+                      file=sys.stderr)
+                return 1
+            walls.append(wall)
+            cpus.append(cpu)
+            insns = int(out.split()[-1])
+            if args.qemu:
+                qemu.append(qemu_boot_seconds(image))
+        line = "%-26s pcemu %6.2f s wall %6.2f s CPU (%.2fM instructions)" % (
+            os.path.basename(image), statistics.median(walls), statistics.median(cpus), insns / 1e6)
+        if args.qemu:
+            got = [q for q in qemu if q is not None]
+            line += "   qemu %s" % ("%.2f s wall" % statistics.median(got) if got else "no prompt")
+            if got:
+                line += "   ratio %.1fx" % (statistics.median(walls) / statistics.median(got))
+        if args.idle > 0:
+            line += "   idle at prompt %.1f%% of a core" % (100 * idle_cpu_share(image, args.idle))
+        print(line)
+    return status
+
+
+# --- boot profile -------------------------------------------------------------------
+PHASES = ("POST", "boot sector", "kernel", "shell")
+
+
+class BootProfile:
+    """Splits a boot into phases by watching far control transfers.
+
+    The CPU's handler table is swapped (for this machine only) for one whose
+    far JMP/CALL/RET/IRET/INT and group-5 entries note every change of CS,
+    and the interrupt controller's acknowledge notes every IRQ entry; between
+    two such events all instructions ran in one code segment, so counts per
+    segment kind (BIOS ROM or not) are exact.
+    """
+
+    def __init__(self, machine, stop_at=None):
+        self.m = machine
+        self.stop_at = stop_at  # phase number: ask the CPU to stop as it begins
+        cpu = machine.cpu
+        self.phase = 0
+        self.marks = [(0, time.perf_counter(), time.process_time())]
+        self.in_bios = cpu.sregs[1] >= 0xF000
+        self.last_icount = 0
+        self.last_time = time.perf_counter()
+        # [phase][0 = outside the BIOS, 1 = BIOS] -> [instructions, seconds]
+        self.split = [[[0, 0.0], [0, 0.0]] for _ in PHASES]
+        # BIOS work by how it was entered ("INT 13h AH=02h", "IRQ 0"...) -> [calls, instructions, seconds]
+        self.services = {}
+        self.service = None
+        table = list(cpu.table)
+        for op in (0x9A, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xEA, 0xFF):
+            table[op] = self._wrap(table[op], {0xCC: 3, 0xCD: -1, 0xCE: 4}.get(op))
+        cpu.table = tuple(table)
+        pic = cpu.intc
+        ack = pic.acknowledge
+
+        def acknowledge():
+            vector = ack()
+            if vector is not None:
+                data = machine.mem.data
+                seg = data[vector * 4 + 2] | (data[vector * 4 + 3] << 8)
+                self._account(seg >= 0xF000, "IRQ vector %02Xh" % vector)
+            return vector
+
+        pic.acknowledge = acknowledge
+
+    def _wrap(self, handler, vector):
+        profile = self
+
+        def traced(cpu):
+            cs = cpu.sregs[1]
+            ah = cpu.regs[0] >> 8
+            v = cpu.data[(cpu.csb + cpu.ip) & 0xFFFFF] if vector == -1 else vector
+            handler(cpu)
+            if cpu.sregs[1] != cs:
+                profile._transfer(cs, cpu, ah, v)
+        return traced
+
+    def _account(self, now_in_bios, entry=None):
+        icount = self.m.cpu.icount
+        now = time.perf_counter()
+        cell = self.split[self.phase][1 if self.in_bios else 0]
+        cell[0] += icount - self.last_icount
+        cell[1] += now - self.last_time
+        if self.in_bios and self.service is not None:
+            svc = self.services[self.service]
+            svc[1] += icount - self.last_icount
+            svc[2] += now - self.last_time
+        self.last_icount = icount
+        self.last_time = now
+        if now_in_bios and not self.in_bios:
+            self.service = entry or "far call"
+            self.services.setdefault(self.service, [0, 0, 0.0])[0] += 1
+        self.in_bios = now_in_bios
+
+    def _next_phase(self):
+        self._account(self.in_bios)
+        self.phase += 1
+        self.marks.append((self.m.cpu.icount, time.perf_counter(), time.process_time()))
+        if self.phase == self.stop_at:
+            self.m.cpu.request_stop()
+
+    def _transfer(self, old_cs, cpu, ah, vector):
+        new_cs = cpu.sregs[1]
+        target = ((new_cs << 4) + cpu.ip) & 0xFFFFF
+        if self.phase == 0 and target == 0x7C00:
+            self._next_phase()
+        elif self.phase == 1 and old_cs < 0xF000 and 0x500 <= target < 0x7C00:
+            self._next_phase()
+        elif self.phase == 2 and old_cs < 0xF000 and self._program_entry(new_cs, cpu.ip):
+            self._next_phase()
+        entry = None
+        if new_cs >= 0xF000 and old_cs < 0xF000:
+            if vector is not None:
+                entry = "INT %02Xh AH=%02Xh" % (vector, ah) if vector in (0x10, 0x13, 0x15, 0x16, 0x1A) \
+                    else "INT %02Xh" % vector
+        self._account(new_cs >= 0xF000, entry)
+
+    def _program_entry(self, cs, ip):
+        """True at a program's entry as DOS starts it: DS = ES = its PSP (CD 20, and the far
+        CALL 9Ah at offset 5), code at PSP:0100 (.COM) or above the PSP (.EXE)."""
+        sregs = self.m.cpu.sregs
+        psp = sregs[3]
+        if sregs[0] != psp or not (cs > psp or (cs == psp and ip == 0x100)):
+            return False
+        data = self.m.mem.data
+        base = psp << 4
+        return data[base] == 0xCD and data[base + 1] == 0x20 and data[base + 5] == 0x9A
+
+    def finish(self):
+        self._account(self.in_bios)
+        self.marks.append((self.m.cpu.icount, time.perf_counter(), time.process_time()))
+
+    def report(self):
+        lines = ["%-12s %12s %9s %9s %7s   %s" % ("phase", "instructions", "wall s", "CPU s", "MIPS",
+                                                  "BIOS ROM share: instructions, wall")]
+        reached = len(self.marks) - 1
+        for i in range(reached):
+            name = PHASES[i] if reached == len(PHASES) or i < reached - 1 else " + ".join(PHASES[i:])
+            (n0, w0, c0), (n1, w1, c1) = self.marks[i], self.marks[i + 1]
+            n = n1 - n0
+            cells = self.split[i:] if name != PHASES[i] else [self.split[i]]
+            bios_n = sum(c[1][0] for c in cells)
+            bios_s = sum(c[1][1] for c in cells)
+            lines.append("%-12s %12d %9.2f %9.2f %7.2f   %3.0f%%, %3.0f%%" % (
+                name, n, w1 - w0, c1 - c0, n / max(c1 - c0, 1e-9) / 1e6,
+                100.0 * bios_n / max(n, 1), 100.0 * bios_s / max(w1 - w0, 1e-9)))
+        n, w, c = self.marks[-1][0], self.marks[-1][1] - self.marks[0][1], self.marks[-1][2] - self.marks[0][2]
+        lines.append("%-12s %12d %9.2f %9.2f %7.2f" % ("total", n, w, c, n / max(c, 1e-9) / 1e6))
+        lines.append("BIOS work by entry (top 12): calls, instructions, wall seconds")
+        top = sorted(self.services.items(), key=lambda kv: -kv[1][1])[:12]
+        for name, (calls, insns, secs) in top:
+            lines.append("  %-20s %7d %10d %7.2f  (%d per call)" % (name, calls, insns, secs, insns // max(calls, 1)))
+        return "\n".join(lines)
+
+
+def profile_main(args):
+    from pcemu.machine import Machine
+
+    image = (args.images or [os.path.join(DEFAULT_IMAGE_DIR, "freedos-minimal-1440k.img")])[0]
+    t0 = time.perf_counter()
+    m = Machine(floppies=[image], clock=args.clock, snapshot=True)
+    try:
+        profile = BootProfile(m)
+        ok = m.run_until_text(PROMPT, timeout=300, check=False)
+        profile.finish()
+    finally:
+        m.close()
+    print("boot profile of %s (%s clock, %s %s; machine built in %.2f s)" % (
+        os.path.basename(image), args.clock, sys.implementation.name, sys.version.split()[0],
+        profile.marks[0][1] - t0))
+    print(profile.report())
+    if not ok:
+        print("error: no %s prompt within 300 s" % PROMPT, file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- command line ----------------------------------------------------------------------
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m pcemu.bench", description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--bare", action="store_true", help="bare CPU, warm JIT, no BIOS or devices")
+    mode.add_argument("--boot", action="store_true", help="cold boot seconds to the prompt per image")
+    mode.add_argument("--boot-profile", action="store_true", help="one boot split into phases")
+    mode.add_argument("--guest-child", metavar="IMAGE", help=argparse.SUPPRESS)
+    mode.add_argument("--boot-child", metavar="IMAGE", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=None, help="runs (default 5 bare, 3 otherwise)")
+    parser.add_argument("--passes", type=int, default=PASSES, help="benchmark rounds in the guest (default %d)" % PASSES)
+    parser.add_argument("--guest", metavar="FILE", help="guest program (default pcemu/bench.bin)")
+    parser.add_argument("--cpu", choices=MODELS, default="80186", help="CPU model (default 80186)")
+    parser.add_argument("--clock", choices=("realtime", "virtual"), default="realtime",
+                        help="--boot/--boot-profile clock (default realtime, as users run it)")
+    parser.add_argument("--idle", type=float, default=5.0, help="--boot: seconds measured at the idle prompt (0: skip)")
+    parser.add_argument("--qemu", action="store_true", help="--boot: also time qemu-system-i386 on each image")
+    parser.add_argument("images", nargs="*", help="--boot/--boot-profile images (default: the shared FreeDOS floppies)")
+    args = parser.parse_args(argv)
+    if args.guest_child:
+        guest_child(args.guest_child, args.cpu, args.passes)
+        return 0
+    if args.boot_child:
+        boot_child(args.boot_child, args.clock)
+        return 0
+    if args.runs is None:
+        args.runs = 5 if args.bare else 3
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.boot:
+        return boot_main(args)
+    if args.boot_profile:
+        return profile_main(args)
+    if args.images:
+        parser.error("images are for --boot and --boot-profile")
+    program = read_file(args.guest or bench_path(), "the benchmark program")
+    try:
+        program = with_passes(program, args.passes)
+    except ValueError as exc:
+        parser.error(str(exc))
+    want = expected_results(args.passes)
+    if args.bare:
+        return bare_main(args, program, want)
+    return machine_main(args, program, want)
 
 
 if __name__ == "__main__":

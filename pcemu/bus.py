@@ -6,6 +6,12 @@ kind in ``Memory.kind``:
 * ``RAM``  - plain memory; the CPU reads and writes ``Memory.data`` directly.
 * ``ROM``  - readable from ``data``; writes are dropped.
 * ``MMIO`` - reads and writes go to the device registered for the page.
+* ``CODE`` - RAM holding code the CPU's translating tier has translated
+  (``pcemu.cpu.translate``). Reads are plain. ``codemap`` counts, per byte,
+  the translations holding it: a write to a CODE page stores the byte and,
+  only if it changed a byte of translated code, calls ``code_written(addr)``,
+  which drops those translations. The tier turns the page back into RAM when its
+  last translation goes.
 
 The CPU's fast path is ``if kind[addr >> 12] == RAM: data[addr] = v``; only the
 other kinds go through ``write8``/``read8`` here, so devices cost plain RAM
@@ -16,8 +22,12 @@ Ports: ``IoPorts`` holds two 65,536-entry tables of handlers. A device
 registers a range with byte handlers (and optionally word handlers); a word
 access to a device without word handlers is split into two byte accesses at
 port and port+1, as the ISA bus does. Unclaimed ports read 0xFF and drop
-writes, counting both so a debugger can see what the guest probed.
+writes, counting both so a debugger can see what the guest probed. A device
+with a FIFO-like word port (the ATA data register) may also register block
+handlers, which REP INSW / REP OUTSW use to move many words in one call.
 """
+
+from . import state
 
 MEM_SIZE = 1 << 20
 ADDR_MASK = MEM_SIZE - 1
@@ -27,15 +37,23 @@ PAGE_COUNT = MEM_SIZE >> PAGE_SHIFT
 RAM = 0
 ROM = 1
 MMIO = 2
+CODE = 3
 
 
 class Memory:
     """1 MiB physical address space, wrapping at 0xFFFFF like the 8086's A20-less bus."""
 
+    # Page kinds and devices are wiring (fixed when the machine is built); contents are state.
+    # codemap/code_written belong to the translating tier (rebuilt on load, see Machine).
+    STATE = state.Description("memory", fields=[state.Bytes("data", MEM_SIZE)],
+                              wiring=["kind", "devices", "codemap", "code_written"])
+
     def __init__(self):
         self.data = bytearray(MEM_SIZE)
         self.kind = [RAM] * PAGE_COUNT
         self.devices = [None] * PAGE_COUNT
+        self.codemap = None       # set by the translating tier: bytearray(MEM_SIZE)
+        self.code_written = None  # set by the translating tier: callable(addr) -> bool
 
     # -- configuration -------------------------------------------------------
     def load_rom(self, address, image):
@@ -65,6 +83,7 @@ class Memory:
         return self.data[addr]
 
     def write8(self, addr, value):
+        """Store a byte; True when it overwrote translated code (see CODE)."""
         addr &= ADDR_MASK
         page = addr >> PAGE_SHIFT
         kind = self.kind[page]
@@ -72,6 +91,13 @@ class Memory:
             self.data[addr] = value & 0xFF
         elif kind == MMIO:
             self.devices[page].mem_write8(addr, value & 0xFF)
+        elif kind == CODE:
+            value &= 0xFF
+            changed = self.data[addr] != value
+            self.data[addr] = value
+            if changed and self.codemap[addr]:
+                return self.code_written(addr)
+        return False
 
     def read16(self, addr):
         return self.read8(addr) | (self.read8(addr + 1) << 8)
@@ -99,16 +125,24 @@ class IoPorts:
         self._write8 = [None] * 65536
         self._read16 = [None] * 65536
         self._write16 = [None] * 65536
+        self._read16_block = [None] * 65536
+        self._write16_block = [None] * 65536
         self._names = [None] * 65536
         self.ranges = []  # (base, count, name) for describe()
         self.trace = None  # callable(kind, port, value) while tracing
 
-    def register(self, base, count, read8=None, write8=None, name="", read16=None, write16=None):
+    def register(self, base, count, read8=None, write8=None, name="", read16=None, write16=None,
+                 read16_block=None, write16_block=None):
         """Claim ports ``base .. base+count-1``.
 
         Handlers receive the offset from ``base``: ``read8(offset) -> int`` and
         ``write8(offset, value)``. A missing read handler reads 0xFF; a missing
-        write handler drops the write.
+        write handler drops the write. Block handlers are optional:
+        ``read16_block(offset, words) -> bytes`` returns what that many word
+        reads would (little-endian), or fewer bytes - even none - when the
+        rest must be read word by word; ``write16_block(offset, payload) ->
+        int`` takes as many bytes (an even number, maybe 0) as word writes
+        would, and says how many it took.
         """
         for port in range(base, base + count):
             if self._names[port] is not None:
@@ -121,6 +155,10 @@ class IoPorts:
                 self._read16[port] = _bind_read(read16, off)
             if write16 is not None:
                 self._write16[port] = _bind_write(write16, off)
+            if read16_block is not None:
+                self._read16_block[port] = _bind_write(read16_block, off)
+            if write16_block is not None:
+                self._write16_block[port] = _bind_write(write16_block, off)
         self.ranges.append((base, count, name))
 
     def name_of(self, port):
@@ -182,6 +220,23 @@ class IoPorts:
                 self.trace = trace
         else:
             handler(value)
+
+
+    def in16_block(self, port, words):
+        """Up to ``words`` word reads from ``port`` as bytes, if its device reads in blocks
+        (b"" otherwise: the caller reads word by word). Not for tracing: callers check ``trace``."""
+        handler = self._read16_block[port & 0xFFFF]
+        if handler is None:
+            return b""
+        return handler(words)
+
+    def out16_block(self, port, payload):
+        """Word writes of ``payload`` to ``port`` in one call if its device takes blocks; returns the
+        bytes taken (0: the caller writes word by word)."""
+        handler = self._write16_block[port & 0xFFFF]
+        if handler is None:
+            return 0
+        return handler(payload)
 
 
 def _bind_read(fn, off):

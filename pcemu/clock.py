@@ -46,9 +46,6 @@ class Clock:
         self._timers = []
         self._seq = 0
 
-    def set_insn_source(self, insn_count):
-        self._insn_count = insn_count
-
     def now(self):
         if self.virtual:
             return self._offset + self._insn_count() * NS_PER_INSN
@@ -59,6 +56,25 @@ class Clock:
         delta = t - self.now()
         if delta > 0:
             self._offset += delta
+
+    # -- saved states -----------------------------------------------------------
+    def set_now(self, t):
+        """Make now() read ``t`` (loading a saved state; virtual mode keeps counting from
+        the CPU's restored instruction count)."""
+        self._offset += t - self.now()
+
+    def clear_timers(self):
+        self._timers = []
+
+    def restore_timer(self, deadline, seq, callback):
+        """Re-arm a saved timer with its original place in the queue (ties fire in order)."""
+        timer = Timer(deadline, seq, callback)
+        heapq.heappush(self._timers, timer)
+        self._seq = max(self._seq, seq)
+        return timer
+
+    def live_timers(self):
+        return [t for t in self._timers if not t.cancelled]
 
     # -- timers ---------------------------------------------------------------
     def schedule(self, deadline, callback):
@@ -81,6 +97,10 @@ class Clock:
         while timers and timers[0].cancelled:
             heapq.heappop(timers)
         return timers[0].deadline if timers else None
+
+    def armed(self):
+        """(deadline, callback) of every live timer, earliest first."""
+        return sorted((t.deadline, t.seq, t.callback) for t in self._timers if not t.cancelled)
 
     def run_due(self):
         """Fire every timer whose deadline has passed; returns how many fired."""

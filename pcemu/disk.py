@@ -41,25 +41,21 @@ import fcntl
 import os
 import stat
 
+from . import floppy
+
 SECTOR_SIZE = 512
 
 # bytes -> (cylinders, heads, sectors per track)
-FLOPPY_GEOMETRIES = {
-    163840: (40, 1, 8),
-    184320: (40, 1, 9),
-    327680: (40, 2, 8),
-    368640: (40, 2, 9),
-    737280: (80, 2, 9),
-    1228800: (80, 2, 15),
-    1474560: (80, 2, 18),
-    2949120: (80, 2, 36),
-}
+FLOPPY_GEOMETRIES = floppy.GEOMETRIES
 
 HDD_MIN_BYTES = 1 << 20
 HDD_HEADS = 16
 HDD_SECTORS_PER_TRACK = 63
 HDD_MAX_CYLINDERS = 16383
 TRUNCATED_FLOPPY_SLACK = 8192
+
+
+_DIGESTS = {}  # content_digest() of unwritten images, by (device, inode, size, mtime)
 
 
 class DiskError(Exception):
@@ -112,6 +108,8 @@ def hdd_geometry(sectors):
 
 class DiskImage:
     """A raw image file of 512-byte sectors. Build one with ``DiskImage.open``."""
+
+    builtin = False  # True for pcemu's own FreeDOS floppy (pcemu.freedos), which has no host file
 
     def __init__(self, path, fd, size, kind, geometry, read_only, snapshot):
         self.path = path
@@ -169,10 +167,57 @@ class DiskImage:
             raise
         return cls(path, fd, size, kind, geometry, read_only=not writable and not snapshot, snapshot=snapshot)
 
+    @classmethod
+    def from_bytes(cls, data, name, kind=None):
+        """An image held in memory (the built-in FreeDOS floppy): a private unlinked
+        temporary file holds ``data``; guest writes stay in the snapshot overlay."""
+        import tempfile
+
+        f = tempfile.TemporaryFile()
+        try:
+            f.write(data)
+            f.flush()
+            fd = os.dup(f.fileno())
+        finally:
+            f.close()
+        try:
+            size = os.lseek(fd, 0, os.SEEK_END)
+            kind, geometry = cls._classify(name, fd, size, kind)
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(name, fd, size, kind, geometry, read_only=False, snapshot=True)
+
+    def content_digest(self):
+        """SHA-256 of the image file as it is on the host (without a snapshot's overlay):
+        what a saved machine state checks to know it is given the same disk."""
+        import hashlib
+
+        if self._fd is None:
+            raise DiskError("%s: disk image is closed" % self.path)
+        # A file nobody writes through us (snapshot, read-only) is hashed once per process
+        # while it keeps its inode, size and modification time.
+        key = None
+        if self.snapshot or self.read_only:
+            st = os.fstat(self._fd)
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            if key in _DIGESTS:
+                return _DIGESTS[key]
+        h = hashlib.sha256()
+        chunk = 1 << 20
+        for offset in range(0, self.size, chunk):
+            h.update(os.pread(self._fd, min(chunk, self.size - offset), offset))
+        if key is not None:
+            _DIGESTS[key] = h.hexdigest()
+        return h.hexdigest()
+
     @staticmethod
     def _classify(path, fd, size, kind):
         if size == 0:
             raise DiskError("%s: disk image is empty" % path)
+        if size % SECTOR_SIZE and not _short_floppy(size) and os.pread(fd, 2, 510) != b"\x55\xaa":
+            raise DiskError("%s: not a disk image (%d bytes, not whole 512-byte sectors, and no boot "
+                            "sector signature)" % (path, size))
         if size % SECTOR_SIZE:
             raise DiskError("%s: disk image is truncated (%d bytes is not a whole number of 512-byte sectors)"
                             % (path, size))
@@ -224,8 +269,8 @@ class DiskImage:
             for i in range(count):
                 self._overlay[lba + i] = bytes(data[i * SECTOR_SIZE:(i + 1) * SECTOR_SIZE])
         else:
+            self._dirty = True  # first: a signal right after the write must still see it synced
             os.pwrite(self._fd, data, lba * SECTOR_SIZE)
-            self._dirty = True
         self.sectors_written += count
 
     def flush(self):
@@ -282,5 +327,4 @@ def _short_floppy(size):
 
 
 def _floppy_name(size):
-    kib = size // 1024
-    return "%dK" % kib if kib < 1000 else "%.2fM" % (size / 1024000.0)
+    return floppy.BY_SIZE[size].name

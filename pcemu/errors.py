@@ -29,12 +29,18 @@ class UsageProblem(Exception):
     """Something the user can fix (an image, a display, a terminal): one line, exit status 1."""
 
 
-class BadOption(UsageProblem):
-    """A command-line value that cannot work (found after parsing): exit status 2."""
-
-
 class TimeoutExpired(Exception):
     """The run's --timeout passed: exit status 124."""
+
+
+class GuestFault(Exception):
+    """The guest can no longer make progress (halted with interrupts off, reset loop...):
+    ``message`` for the one line, ``dump`` the registers. Exit status 3."""
+
+    def __init__(self, message, dump=""):
+        Exception.__init__(self, message)
+        self.message = message
+        self.dump = dump
 
 
 class Timeout(TimeoutError):

@@ -183,6 +183,7 @@ class _Plan(object):
         self.data_writes = []          # (volume byte offset, bytes)
         self.dir_writes = {}           # volume byte offset -> 32-byte entry
         self.taken = set()             # clusters allocated by this plan
+        self._in_use = None            # cluster -> directory entries reaching it
 
     def get(self, cluster):
         value = self.fat_changes.get(cluster)
@@ -201,24 +202,37 @@ class _Plan(object):
 
     def allocate(self, count):
         """count clusters chained together and ended, preferring clusters free
-        before this change so that data being replaced is overwritten last."""
+        before this change so that data being replaced is overwritten last.
+
+        On a damaged volume a file's chain may run into a cluster the FAT marks
+        free: that cluster still holds the file's data, so a cluster any
+        directory entry reaches is never handed out (the one chain this plan
+        frees is the exception)."""
         volume = self.volume
         if count == 0:
             return []
         if count > self.free_clusters():
             raise FatError("not enough space")
+        if self._in_use is None:
+            self._in_use = volume.clusters_in_use()
+        in_use = self._in_use
         found = []
         for cluster in range(2, volume.max_cluster + 1):
-            if volume.fat[cluster] == 0 and self.get(cluster) == 0:
+            if volume.fat[cluster] == 0 and self.get(cluster) == 0 and cluster not in in_use \
+                    and cluster not in self.taken:
                 found.append(cluster)
                 if len(found) == count:
                     break
         if len(found) < count:
             for cluster in range(2, volume.max_cluster + 1):
-                if volume.fat[cluster] != 0 and self.get(cluster) == 0 and cluster not in self.taken:
+                if volume.fat[cluster] != 0 and self.get(cluster) == 0 and cluster not in self.taken \
+                        and in_use.get(cluster, 0) <= 1:
                     found.append(cluster)
                     if len(found) == count:
                         break
+        if len(found) < count:
+            raise FatError("not enough space: the volume is damaged (clusters the FAT marks free "
+                           "still hold files' data); check and repair it with fsck.fat")
         for current, following in zip(found, found[1:]):
             self.set(current, following)
         self.set(found[-1], volume.end_of_chain)
@@ -398,6 +412,51 @@ class Volume(object):
         return "" if self.boot.label == "NO NAME" else self.boot.label
 
     # --- chains and directories ----------------------------------------
+
+    def clusters_in_use(self):
+        """{cluster: how many directory entries reach it} over the whole tree,
+        following chains as far as they go even when damaged: into a cluster
+        marked free or bad (included, then stop), never round a loop or out of
+        the volume."""
+        fat = self.fat
+        last = self.max_cluster
+        counts = {}
+
+        def follow(start):
+            reached = []
+            seen = set()
+            cluster = start
+            while 2 <= cluster <= last and cluster not in seen:
+                seen.add(cluster)
+                reached.append(cluster)
+                value = fat[cluster]
+                if value == 0 or value >= self.bad_mark:
+                    break
+                cluster = value
+            return reached
+
+        pending = [self._root().data]
+        visited = set()
+        while pending:
+            data = pending.pop()
+            for index in range(len(data) // ENTRY_SIZE):
+                raw = bytes(data[index * ENTRY_SIZE:(index + 1) * ENTRY_SIZE])
+                if raw[0] == 0:
+                    break
+                attr = raw[11]
+                if raw[0] == DELETED_MARK or attr == ATTR_LONG_NAME or attr & ATTR_VOLUME_LABEL:
+                    continue
+                if raw[:11] in (b".          ", b"..         "):
+                    continue
+                start = struct.unpack_from("<H", raw, 26)[0]
+                chain = follow(start)
+                for cluster in chain:
+                    counts[cluster] = counts.get(cluster, 0) + 1
+                if attr & ATTR_DIRECTORY and chain and start not in visited:
+                    visited.add(start)
+                    pending.append(b"".join(self._read(self.cluster_offset(c), self.cluster_bytes)
+                                            for c in chain))
+        return counts
 
     def chain(self, start, what="file"):
         """Clusters of the chain starting at start, refusing loops, cross-links,

@@ -2,6 +2,7 @@
 their FAT12/FAT16 volumes.
 
     pcemu-img create FILE SIZE [--force]     sparse raw image (1440K, 32M, 2G, bytes)
+    pcemu-img create --freedos FILE          a copy of the built-in FreeDOS boot floppy
     pcemu-img info FILE                      size, kind, BIOS geometry, partitions, volumes
     pcemu-img ls IMAGE [PATH]                list a directory, like mdir
     pcemu-img get IMAGE SRC [DEST|-]         copy a file out (- for stdout)
@@ -88,6 +89,10 @@ def open_image_volume(args):
 # --- create --------------------------------------------------------------
 
 def cmd_create(args):
+    if args.freedos:
+        return _create_freedos(args)
+    if args.size is None:
+        raise UsageError("create needs a SIZE (or --freedos for a copy of the built-in FreeDOS floppy)")
     size = parse_size(args.size)
     if size == 0 or size % mbr.SECTOR_SIZE:
         raise Failure("size %d is not a positive multiple of %d bytes" % (size, mbr.SECTOR_SIZE))
@@ -100,6 +105,20 @@ def cmd_create(args):
         f.truncate(size)
     print("created %s: %d bytes (%s, %d sectors)" % (args.file, size, human_size(size),
                                                      size // mbr.SECTOR_SIZE))
+
+
+def _create_freedos(args):
+    from . import freedos
+
+    if args.size is not None:
+        raise UsageError("create --freedos takes no SIZE (the floppy is 1.44M)")
+    if os.path.exists(args.file) and not args.force:
+        raise Failure("%s already exists (use --force to overwrite it)" % args.file)
+    data = freedos.image_bytes()
+    with open(args.file, "wb" if args.force else "xb") as f:
+        f.write(data)
+    print("created %s: the built-in FreeDOS 1.44M boot floppy (FreeDOS is GPL v2: see %s in the pcemu "
+          "package)" % (args.file, freedos.NOTICE))
 
 
 # --- info ----------------------------------------------------------------
@@ -277,8 +296,10 @@ def build_parser():
 
     sub = commands.add_parser("create", help="create a sparse raw image")
     sub.add_argument("file", metavar="FILE")
-    sub.add_argument("size", metavar="SIZE", help="bytes, or with a suffix: 1440K, 32M, 2G")
+    sub.add_argument("size", metavar="SIZE", nargs="?", help="bytes, or with a suffix: 1440K, 32M, 2G")
     sub.add_argument("--force", "-f", action="store_true", help="overwrite an existing file")
+    sub.add_argument("--freedos", action="store_true",
+                     help="write a copy of the built-in FreeDOS boot floppy (no SIZE)")
     sub.set_defaults(handler=cmd_create)
 
     sub = commands.add_parser("info", help="describe an image: geometry, partitions, volumes")

@@ -21,16 +21,6 @@ class IrqLine:
             self.level = level
             self.sink.set_irq(self.number, level)
 
-    def raise_(self):
-        self.set(True)
-
-    def lower(self):
-        self.set(False)
-
-    def pulse(self):
-        """A rising edge followed by a fall, for devices that strobe their request."""
-        self.set(True)
-        self.set(False)
 
 
 class IrqRecorder:

@@ -8,28 +8,16 @@ import collections
 import os
 import struct
 
+from . import floppy
+
 SECTOR_SIZE = 512
 LBA28_LIMIT = 1 << 28           # sectors addressable with ATA 28-bit LBA
 SECTORS_PER_TRACK = 63          # LBA-assisted translation always uses 63
 MAX_BIOS_CYLINDERS = 1024       # INT 13h has 10 bits of cylinder number
 
-# Standard floppy formats by image size: (cylinders, heads, sectors per track).
-FLOPPY_GEOMETRIES = collections.OrderedDict([
-    (160 * 1024, (40, 1, 8)),
-    (180 * 1024, (40, 1, 9)),
-    (320 * 1024, (40, 2, 8)),
-    (360 * 1024, (40, 2, 9)),
-    (720 * 1024, (80, 2, 9)),
-    (1200 * 1024, (80, 2, 15)),
-    (1440 * 1024, (80, 2, 18)),
-    (2880 * 1024, (80, 2, 36)),
-])
-
-FLOPPY_NAMES = {
-    160 * 1024: "160K", 180 * 1024: "180K", 320 * 1024: "320K",
-    360 * 1024: "360K", 720 * 1024: "720K", 1200 * 1024: "1.2M",
-    1440 * 1024: "1.44M", 2880 * 1024: "2.88M",
-}
+# Standard floppy formats by image size (pcemu/floppy.py): (cylinders, heads, sectors per track).
+FLOPPY_GEOMETRIES = floppy.GEOMETRIES
+FLOPPY_NAMES = {size: f.name for size, f in floppy.BY_SIZE.items()}
 
 # Partition type bytes whose contents are a FAT12/FAT16 volume (hidden variants too).
 FAT_PARTITION_TYPES = frozenset([0x01, 0x04, 0x06, 0x0E, 0x11, 0x14, 0x16, 0x1E])
@@ -82,14 +70,6 @@ def bios_geometry(total_sectors):
 def floppy_geometry(size_bytes):
     """Standard (cylinders, heads, sectors) for a floppy image size, else None."""
     return FLOPPY_GEOMETRIES.get(size_bytes)
-
-
-def disk_geometry(size_bytes):
-    """The geometry the BIOS reports for an image: floppy table or translation."""
-    floppy = floppy_geometry(size_bytes)
-    if floppy is not None:
-        return floppy
-    return bios_geometry(size_bytes // SECTOR_SIZE)
 
 
 def lba_to_chs(lba, geometry):

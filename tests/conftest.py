@@ -41,7 +41,12 @@ SHARED = ROOT.parent / "shared"
 IMAGES_DIR = pathlib.Path(os.environ.get("PCEMU_IMAGES", SHARED / "images"))
 CPU_TESTS_DIR = pathlib.Path(os.environ.get("PCEMU_CPU_TESTS", SHARED / "cpu-tests"))
 
+# pcemu's own FreeDOS floppy (pcemu/data/freedos.img.gz), always present: the FreeDOS
+# tests run on it from a fresh clone; ../shared/images adds the others.
+BUILTIN_IMAGE = "freedos-builtin-1440k.img"
+
 FREEDOS_IMAGES = [
+    BUILTIN_IMAGE,
     "freedos-minimal-360k.img",
     "freedos-minimal-720k.img",
     "freedos-minimal-1440k.img",
@@ -120,7 +125,30 @@ def require_module(name):
                 MODULE_FIXES.get(name, "pip install %s" % name))
 
 
+_builtin_copy = []
+
+
+def builtin_image_path():
+    """The built-in floppy unpacked once per test session into a read-only file (tests copy it
+    before writing, as they do the shared images)."""
+    if not _builtin_copy:
+        import atexit
+        import tempfile
+
+        from pcemu import freedos
+
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="pcemu-builtin-"))
+        atexit.register(shutil.rmtree, str(folder), True)
+        path = folder / BUILTIN_IMAGE
+        path.write_bytes(freedos.image_bytes())
+        path.chmod(0o444)
+        _builtin_copy.append(path)
+    return _builtin_copy[0]
+
+
 def image_path(name):
+    if name == BUILTIN_IMAGE:
+        return builtin_image_path()
     return require_file(IMAGES_DIR / name,
                         "put the FreeDOS images (see ../shared/images/README.md) in %s, or point "
                         "PCEMU_IMAGES at a folder that has them" % IMAGES_DIR)

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT, image_path
+from test_package import MESSAGE, boot_floppy
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
@@ -64,15 +65,73 @@ def test_bad_choice():
     assert_one_line_error(r, 2, "z80")
 
 
-def test_no_disk():
-    r = pcemu("--display=none")
-    assert_one_line_error(r, 2, "disk")
+def test_no_disk_boots_the_builtin_floppy():
+    # Booting it to the prompt is tests/test_builtin_freedos.py; here: it starts and says so.
+    r = pcemu("--display=none", "--timeout=1")
+    err = r.stderr.decode()
+    assert r.returncode == 124, err
+    assert "Traceback" not in err and "built-in FreeDOS" in err.splitlines()[0], err
 
 
 def test_bad_serial_spec(tmp_path):
-    shutil.copyfile(image_path("freedos-minimal-360k.img"), tmp_path / "a.img")
-    r = pcemu("--disk=%s" % (tmp_path / "a.img"), "--display=none", "--serial=carrier-pigeon")
-    assert_one_line_error(r, 1, "carrier-pigeon")
+    r = pcemu("--disk=%s" % boot_floppy(tmp_path / "a.img"), "--display=none", "--serial=carrier-pigeon")
+    assert_one_line_error(r, 2, "carrier-pigeon")
+
+
+@pytest.mark.parametrize("option", ["--scale=0", "--scale=two", "--serial-crlf=cr", "--timeout=0"])
+def test_every_bad_option_value_is_status_2(tmp_path, option):
+    r = pcemu("--disk=%s" % boot_floppy(tmp_path / "a.img"), "--display=none", option)
+    assert_one_line_error(r, 2, option.split("=")[0].lstrip("-").split("-")[0])
+
+
+def test_positional_image_is_a_disk(tmp_path):
+    image = boot_floppy(tmp_path / "hello.img")
+    r = pcemu(str(image), "--display=none", "--serial=stdio", "--clock=virtual", "--timeout=60")
+    assert r.returncode == 0, r.stderr.decode()
+    assert MESSAGE in r.stdout
+
+
+def test_help_lists_host_keys_and_exit_statuses():
+    r = pcemu("--help")
+    assert r.returncode == 0
+    out = r.stdout.decode()
+    for words in ("Ctrl+Alt+", "Ctrl+] then: . quit", "Ctrl+] quits", "124 --timeout", "2 bad option",
+                  "3 guest fault", "pcemu [options] IMAGE"):
+        assert words in out, out
+
+
+def test_a_file_that_is_no_image_is_called_so(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("shopping list\n")
+    r = pcemu(str(p), "--display=none")
+    assert_one_line_error(r, 1, "notes.txt", "not a disk image")
+
+
+def test_the_same_image_twice_is_called_so(tmp_path):
+    image = boot_floppy(tmp_path / "a.img")
+    r = pcemu(str(image), "--disk=%s" % image, "--display=none")
+    assert_one_line_error(r, 1, "a.img", "attached twice")
+
+
+def test_piped_output_has_lf_and_stats_on_a_line_of_their_own(tmp_path):
+    image = boot_floppy(tmp_path / "a.img", message=b"LINE ONE\r\nA:\\>")
+    r = pcemu(str(image), "--display=none", "--serial=stdio", "--clock=virtual", "--timeout=60", "--stats")
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.endswith(b"LINE ONE\nA:\\>\n"), r.stdout
+    assert b"\r" not in r.stdout
+    assert r.stderr.decode().startswith("instructions"), r.stderr
+    r = pcemu(str(image), "--display=none", "--serial=stdio", "--clock=virtual", "--timeout=60",
+              "--serial-crlf=keep")
+    assert r.stdout.endswith(b"LINE ONE\r\nA:\\>"), r.stdout
+
+
+def test_serial_console_announces_a_full_screen_program(tmp_path):
+    # The boot sector paints the screen white on blue (INT 10h AH=06h), as EDIT does, then prints.
+    paint = bytes([0xB8, 0x00, 0x06, 0xB7, 0x1F, 0x31, 0xC9, 0xBA, 0x4F, 0x18, 0xCD, 0x10])
+    image = boot_floppy(tmp_path / "a.img", before=paint)
+    r = pcemu(str(image), "--display=none", "--serial=stdio", "--clock=virtual", "--timeout=60")
+    assert r.returncode == 0, r.stderr.decode()
+    assert "cannot show: use --display=curses" in r.stderr.decode(), r.stderr
 
 
 def test_two_emulators_cannot_share_a_writable_image(tmp_path):
@@ -151,8 +210,6 @@ def test_guest_fault_gives_one_line_and_a_register_dump(tmp_path, code, words):
 
 
 def test_window_without_pygame_names_the_extra(tmp_path):
-    from test_package import boot_floppy
-
     fake = tmp_path / "no-pygame"
     fake.mkdir()
     (fake / "pygame.py").write_text("raise ImportError(\"No module named 'pygame'\")\n")

@@ -119,7 +119,7 @@ def test_forced_kind(tmp_path):
     (1474559, "truncated"),
     (368640 - 512, "truncated"),
     (1474560 - 1024, "truncated"),
-    (1000, "truncated"),
+    (1000, "not a disk image"),  # not whole sectors, no boot sector: a text file, say
     (512 * 100, "too small for a hard disk"),
 ])
 def test_bad_sizes_give_one_line_errors(tmp_path, size, message):

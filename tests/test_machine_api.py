@@ -70,3 +70,20 @@ def test_screen_cursor_and_leds_through_the_api(hello):
         assert m.cursor() == (row + 1, 0)
         assert (screen.cursor_row, screen.cursor_col) == m.cursor()
         assert m.keyboard_leds() == 0
+
+
+def test_keyboard_ring_addresses_match_the_bios_source():
+    # The machine reads the BIOS's keyboard ring pointers (to pace typing); the addresses
+    # must be the ones bios/bda.inc gives the assembler.
+    import re
+
+    from conftest import ROOT
+    from pcemu import machine
+
+    source = (ROOT / "bios" / "bda.inc").read_text()
+    equ = {name: int(value, 16) for name, value in re.findall(r"^(\w+)\s+equ\s+([0-9A-F]+)h", source, re.M)}
+    assert machine.BDA_KBD_HEAD == 0x400 + equ["BDA_KB_HEAD"]
+    assert machine.BDA_KBD_TAIL == 0x400 + equ["BDA_KB_TAIL"]
+    assert machine.BDA_KBD_START == 0x400 + equ["BDA_KB_START"]
+    assert machine.BDA_KBD_END == 0x400 + equ["BDA_KB_END"]
+    assert machine.BDA_VIDEO_MODE == 0x400 + equ["BDA_VID_MODE"]

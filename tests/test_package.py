@@ -19,10 +19,11 @@ from pcemu import __version__
 MESSAGE = b"HELLO FROM A WHEEL"
 
 
-def boot_floppy(path):
-    """A 1.44 MB floppy whose boot sector prints MESSAGE through INT 10h and waits, halted."""
-    message = MESSAGE + b"\r\n\0"
-    code = bytearray([
+def boot_floppy(path, message=MESSAGE + b"\r\n", before=b""):
+    """A 1.44 MB floppy whose boot sector runs ``before`` (machine code), prints ``message``
+    through INT 10h teletype and waits, halted with interrupts on."""
+    message = message + b"\0"
+    code = bytearray(before) + bytearray([
         0x31, 0xDB,        # xor bx, bx        (page 0)
         0xBE, 0, 0,        # mov si, message   (patched below)
         0xFC,              # cld
@@ -36,7 +37,7 @@ def boot_floppy(path):
         0xEB, 0xFC,        # jmp halt
     ])
     address = 0x7C00 + len(code)
-    code[3], code[4] = address & 0xFF, address >> 8
+    code[len(before) + 3], code[len(before) + 4] = address & 0xFF, address >> 8
     sector = bytes(code) + message
     sector += bytes(510 - len(sector)) + b"\x55\xaa"
     path.write_bytes(sector + bytes(1474560 - 512))

@@ -25,8 +25,8 @@ if [ "$want_test" = 1 ]; then
     command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
     command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
     command -v qemu-img >/dev/null 2>&1 || pkgs+=(qemu-utils)
-    [ -f /usr/share/unifont/unifont.hex ] || pkgs+=(unifont)
     command -v gdb >/dev/null 2>&1 || pkgs+=(gdb)
+    [ -f /usr/share/consolefonts/default8x16.psf.gz ] || pkgs+=(console-data)
 fi
 
 if [ "${#pkgs[@]}" -gt 0 ]; then
@@ -52,4 +52,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "pcemu setup: installing pcemu and its extras into .venv" >&2
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[display,test]"
     touch "$stamp"
+    echo "pcemu setup: pcemu and pcemu-img are in .venv/bin; to call them bare:" >&2
+    echo "    export PATH=\"$root/.venv/bin:\$PATH\"" >&2
 fi

@@ -89,6 +89,43 @@ ata_delay400:
         pop ax
         ret
 
+; CX words from data port DX to ES:DI (DI advances, CX ends 0; DF = 0).
+; DS = 40h. One REP INSW where the CPU has it (see post_detect_cpu).
+ata_read_words:
+        test byte [PV_FLAGS], PVF_STRING_IO
+        jz .loop
+        cpu 186
+        rep insw
+        cpu 8086
+        ret
+.loop:  in ax, dx
+        stosw
+        loop .loop
+        ret
+
+; CX words from ES:DI to data port DX (DI advances, CX ends 0; DF = 0).
+; DS = 40h; AX is clobbered.
+ata_write_words:
+        test byte [PV_FLAGS], PVF_STRING_IO
+        jz .loop
+        push ds
+        push si
+        mov si, di
+        push es
+        pop ds
+        cpu 186
+        rep outsw
+        cpu 8086
+        mov di, si
+        pop si
+        pop ds
+        ret
+.loop:  mov ax, [es:di]
+        out dx, ax
+        add di, 2
+        loop .loop
+        ret
+
 ; POST: set nIEN on both channels.
 ata_init_channels:
         mov al, 02h
@@ -154,9 +191,7 @@ ata_identify:
         mov dx, bx
         mov cx, 256
         cld
-.read:  in ax, dx
-        stosw
-        loop .read
+        call ata_read_words
         mov ax, [es:ATA_IDENT_BUF + 60*2]
         mov dx, [es:ATA_IDENT_BUF + 61*2]
         mov cx, ax
@@ -254,18 +289,13 @@ ata_xfer:
         je .write
         cmp al, ATA_OP_VERIFY
         je .verify
-.read:  in ax, dx
-        stosw
-        loop .read
+.read:  call ata_read_words
         jmp .next
 .verify:
         in ax, dx
         loop .verify
         jmp .next
-.write: mov ax, [es:di]
-        out dx, ax
-        add di, 2
-        loop .write
+.write: call ata_write_words
         add dx, ATA_REG_STATUS
         call ata_delay400
         call ata_wait_not_busy

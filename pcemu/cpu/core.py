@@ -19,6 +19,7 @@ state they work on and the loops that drive them.
   elements; each chunk counts as one instruction.
 """
 
+from pcemu import state
 from pcemu.cpu import ops
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
 
@@ -31,6 +32,17 @@ _FLAG_LETTERS = ((0x800, "O"), (0x400, "D"), (0x200, "I"), (0x100, "T"), (0x80, 
 
 
 class CPU:
+    STATE = state.Description("CPU", fields=[
+        state.Int("icount"),
+        state.IntList("regs", 8), state.IntList("sregs", 4),
+        state.Int("ip"), state.Int("insn_ip"), state.Int("flags"),
+        state.Int("lf_kind"), state.Int("lf_a"), state.Int("lf_b"), state.Int("lf_res"), state.Int("lf_mask"),
+        state.Int("ovr"), state.Int("rep"), state.Int("ea_seg"), state.Int("ea_off"), state.Int("csb"),
+        state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
+        state.Bool("halted"),
+    ], post_load="update_pending", wiring=["model", "is186", "table", "mem", "io", "data", "kind", "intc", "pending",
+                                        "translator"])
+
     def __init__(self, mem, io, model="80186"):
         if model not in MODELS:
             raise ValueError("unknown CPU model %r (choose 8086 or 80186)" % (model,))
@@ -60,6 +72,9 @@ class CPU:
         self.ea_seg = 0
         self.ea_off = 0
         self.csb = 0  # CS << 4 for the instruction being executed
+        # an unfinished prefixed string instruction: its last prefix, and its icount
+        self.resume_prefix_ip = 0
+        self.resume_prefix_icount = -1
         # boundary conditions
         self.intr = False
         self.nmi_latched = False
@@ -67,6 +82,8 @@ class CPU:
         self.shadow = False
         self.halted = False
         self.pending = False
+        # the translating tier (pcemu.cpu.translate), when enabled
+        self.translator = None
         self.reset()
 
     # -- state -------------------------------------------------------------------
@@ -170,12 +187,28 @@ class CPU:
                 return
         self._exec_one()
 
+    def enable_translation(self, dump_dir=None):
+        """Turn on the translating tier: run() then runs hot code as compiled Python.
+
+        step() and run_traced() (single-step, --trace, debuggers) always
+        interpret; so does run() while the trap flag is set. Anything that
+        must see every instruction (breakpoints, hooks) must run through
+        run_traced(): translated code runs whole loops per call.
+        """
+        if self.translator is None:
+            from pcemu.cpu.translate import Translator
+
+            self.translator = Translator(self, dump_dir=dump_dir)
+        return self.translator
+
     def run(self, max_insns):
         """Run up to ``max_insns`` instructions; returns how many ran.
 
         Returns early when the CPU halts with nothing able to wake it inside
         this call, or after request_stop().
         """
+        if self.translator is not None:
+            return self.translator.run(max_insns)
         start = self.icount
         end = start + max_insns
         exec_one = self._exec_one

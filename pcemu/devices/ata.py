@@ -43,6 +43,7 @@ Choices where the ATA documents leave room:
 """
 
 from pcemu.disk import DiskError, SECTOR_SIZE
+from pcemu import state
 
 # status register
 BSY = 0x80
@@ -101,6 +102,12 @@ XFER_WRITE = 2
 
 class AtaDrive:
     """One drive on the cable: its image, its CHS translation and its status."""
+
+    STATE = state.Description("ATA drive", fields=[
+        state.Int("cur_cyl"), state.Int("cur_heads"), state.Int("cur_spt"), state.Int("multiple"),
+        state.Int("status"), state.Int("error"), state.Bool("intrq"),
+        state.Int("sectors_read"), state.Int("sectors_written"), state.Int("commands"),
+    ], wiring=["image", "unit", "default_chs", "sectors", "serial"])
 
     def __init__(self, image, unit):
         self.image = image
@@ -177,6 +184,17 @@ def _put_string(words, first, length, text):
 class AtaChannel:
     """One IDE channel: a shared task file, a device control register, two drive slots."""
 
+    STATE = state.Description("ATA channel", fields=[
+        state.Children("drives", AtaDrive.STATE), state.Int("device_control"),
+        state.Int("features"), state.Int("nsector"), state.Int("sector"), state.Int("lcyl"), state.Int("hcyl"),
+        state.Int("select"),
+        # a PIO transfer in flight: its buffer, where the guest is in it, what follows
+        state.Int("_xfer"), state.Bytes("_buf"), state.Int("_pos"), state.Int("_end"),
+        state.Member("_xfer_drive", "drives"), state.Int("_xfer_lba"), state.Int("_xfer_left"),
+        state.Int("_xfer_block"), state.Int("_xfer_chunk"), state.Bool("_xfer_lba_mode"),
+        state.IrqLevel("irq"),
+    ], wiring=["base", "ctrl", "name"])
+
     def __init__(self, io, base=0x1F0, ctrl=0x3F6, irq=None, drives=(None, None), name="ATA primary"):
         self.base = base
         self.ctrl = ctrl
@@ -184,7 +202,8 @@ class AtaChannel:
         self.name = name
         drives = list(drives) + [None] * (2 - len(drives))
         self.drives = [AtaDrive(img, unit) if img is not None else None for unit, img in enumerate(drives[:2])]
-        io.register(base, 8, self._read8, self._write8, name=name, read16=self._read16, write16=self._write16)
+        io.register(base, 8, self._read8, self._write8, name=name, read16=self._read16, write16=self._write16,
+                    read16_block=self._read16_block, write16_block=self._write16_block)
         io.register(ctrl, 1, self._ctrl_read8, self._ctrl_write8, name=name + " control")
         self.reset()
 
@@ -351,11 +370,38 @@ class AtaChannel:
             return b""
         pos = self._pos
         end = min(self._end, pos + (count & ~1))
+        if end <= pos:
+            return b""
         data = bytes(self._buf[pos:end])
         self._pos = end
         if end >= self._end:
             self._read_block_done()
         return data
+
+    def write_data_block(self, payload):
+        """Take up to len(payload) bytes of the current write block at once (REP OUTSW); returns
+        how many were taken."""
+        if self._xfer != XFER_WRITE:
+            return 0
+        pos = self._pos
+        end = min(self._end, pos + (len(payload) & ~1))
+        if end <= pos:
+            return 0
+        self._buf[pos:end] = payload[:end - pos]
+        self._pos = end
+        if end >= self._end:
+            self._write_block_done()
+        return end - pos
+
+    def _read16_block(self, off, words):
+        if off != 0 or not self._present():
+            return b""
+        return self.read_data_block(2 * words)
+
+    def _write16_block(self, off, payload):
+        if off != 0:
+            return 0
+        return self.write_data_block(payload)
 
     # -- commands ---------------------------------------------------------------------
     def _command(self, cmd):

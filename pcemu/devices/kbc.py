@@ -36,6 +36,7 @@ byte), so each byte is a fresh rising edge.
 """
 
 import collections
+from .. import state
 
 # status register
 ST_OBF = 0x01
@@ -89,10 +90,20 @@ DEFAULT_TYPEMATIC = 0x2B  # 10.9 characters/s, 500 ms delay
 
 
 class Kbc8042:
-    """The 8042 and its keyboard; IRQ1 on ``irq1``."""
+    """The 8042 and its keyboard; IRQ1 on ``irq``."""
 
-    def __init__(self, io, irq1=None, on_reset=None, on_a20=None, clock=None):
-        self.irq1 = irq1
+    STATE = state.Description("8042", fields=[
+        state.Int("status"), state.Int("command_byte"), state.Bytes("ram", 32), state.Int("output_port"),
+        state.Bool("a20"), state.Int("output_buffer"), state.Int("output_source"), state.Deque("replies"),
+        state.OptInt("pending_command"),
+        # the keyboard behind it
+        state.Bool("scanning"), state.Int("leds"), state.Int("typematic"), state.Int("scancode_set"),
+        state.OptInt("keyboard_expects"), state.Int("last_sent"), state.Deque("host_queue"),
+        state.Timer("_gap_timer", "_after_gap"), state.Int("bytes_delivered"), state.IrqLevel("irq"),
+    ], wiring=["on_reset", "on_a20", "clock"])
+
+    def __init__(self, io, irq=None, on_reset=None, on_a20=None, clock=None):
+        self.irq = irq
         self.on_reset = on_reset
         self.on_a20 = on_a20
         self.clock = clock
@@ -170,8 +181,8 @@ class Kbc8042:
         self._update_irq()
 
     def _update_irq(self):
-        if self.irq1 is not None:
-            self.irq1.set(bool(self.status & ST_OBF) and self.output_source < FROM_AUX
+        if self.irq is not None:
+            self.irq.set(bool(self.status & ST_OBF) and self.output_source < FROM_AUX
                           and bool(self.command_byte & CB_IRQ1))
 
     def _cancel_gap(self):

@@ -109,24 +109,24 @@ def tap(name):
     return make(name) + brk(name)
 
 
-# US layout: character -> (key, shifted)
-_CHARS = {}
+# US layout: character -> (key name, shifted); the front ends use it too
+US_LAYOUT = {}
 for _c in "abcdefghijklmnopqrstuvwxyz":
-    _CHARS[_c] = (_c, False)
-    _CHARS[_c.upper()] = (_c, True)
+    US_LAYOUT[_c] = (_c, False)
+    US_LAYOUT[_c.upper()] = (_c, True)
 for _c, _s in zip("1234567890", "!@#$%^&*()"):
-    _CHARS[_c] = (_c, False)
-    _CHARS[_s] = (_c, True)
+    US_LAYOUT[_c] = (_c, False)
+    US_LAYOUT[_s] = (_c, True)
 for _key, _plain, _shifted in (
         ("minus", "-", "_"), ("equals", "=", "+"), ("lbracket", "[", "{"),
         ("rbracket", "]", "}"), ("semicolon", ";", ":"), ("apostrophe", "'", '"'),
         ("backquote", "`", "~"), ("backslash", "\\", "|"), ("comma", ",", "<"),
         ("period", ".", ">"), ("slash", "/", "?")):
-    _CHARS[_plain] = (_key, False)
-    _CHARS[_shifted] = (_key, True)
+    US_LAYOUT[_plain] = (_key, False)
+    US_LAYOUT[_shifted] = (_key, True)
 for _c, _key in ((" ", "space"), ("\r", "enter"), ("\n", "enter"), ("\t", "tab"),
                  ("\b", "backspace"), ("\x1b", "esc")):
-    _CHARS[_c] = (_key, False)
+    US_LAYOUT[_c] = (_key, False)
 del _c, _s, _key, _plain, _shifted
 
 
@@ -140,7 +140,7 @@ def text_to_scancodes(text):
             continue  # "\r\n" is one Enter
         previous = ch
         try:
-            key, shifted = _CHARS[ch]
+            key, shifted = US_LAYOUT[ch]
         except KeyError:
             raise ValueError("cannot type %r on a US keyboard" % (ch,)) from None
         if shifted:

@@ -18,10 +18,12 @@ Covered, per the 8259A datasheet:
 Edge mode follows the datasheet's priority cell: a rising edge latches the
 request, and the latch stays set only while the input is high, so a request
 dropped before INTA is withdrawn. Devices therefore hold their line high until
-the guest services them (IrqLine.pulse() would be withdrawn at once).
+the guest services them: a rise followed at once by a fall would be lost.
 """
 
 # ICW1 bits (written to the even port with bit 4 set)
+from .. import state
+
 ICW1_IC4 = 0x01    # ICW4 will follow
 ICW1_SNGL = 0x02   # single controller, no ICW3
 ICW1_LTIM = 0x08   # level-triggered inputs
@@ -46,6 +48,15 @@ NO_IRQ = -1
 
 class Pic8259:
     """One 8259A. ``PicPair`` owns two and does the cascading and the INTA cycle."""
+
+    STATE = state.Description("8259A", fields=[
+        state.Int("irr"), state.Int("imr"), state.Int("isr"), state.Int("input_level"),
+        state.Int("vector_base"), state.Int("lowest_priority"), state.Bool("read_isr"),
+        state.Bool("poll_pending"), state.Bool("special_mask"), state.Bool("level_triggered"),
+        state.Bool("auto_eoi"), state.Bool("rotate_on_aeoi"), state.Bool("special_fully_nested"),
+        state.Bool("single"), state.Int("icw3"), state.Int("icw4"), state.Bool("expect_icw4"),
+        state.Int("init_step"),
+    ], wiring=["name", "is_master"])
 
     def __init__(self, name, is_master):
         self.name = name
@@ -226,6 +237,11 @@ class Pic8259:
 class PicPair:
     """Master and slave 8259A; the sink for every ``IrqLine`` (IRQ 0-15)."""
 
+    STATE = state.Description("8259A pair", fields=[
+        state.Child("master", Pic8259.STATE), state.Child("slave", Pic8259.STATE),
+        state.Bool("int_output"), state.IntList("irq_counts", 16), state.IntList("spurious", 2),
+    ], wiring=["cpu_intr"])
+
     def __init__(self, io, cpu_intr=None):
         self.master = Pic8259("8259A master", True)
         self.slave = Pic8259("8259A slave", False)
@@ -235,11 +251,6 @@ class PicPair:
         self.spurious = [0, 0]         # default IR7 on master, on slave
         io.register(0x20, 2, self._read_master, self._write_master, name="8259A master")
         io.register(0xA0, 2, self._read_slave, self._write_slave, name="8259A slave")
-
-    def reset(self):
-        self.master.reset()
-        self.slave.reset()
-        self._update_irq()
 
     # -- device side ----------------------------------------------------------------
     def set_irq(self, n, level):
@@ -257,6 +268,30 @@ class PicPair:
         if out != self.int_output:
             self.int_output = out
             self.cpu_intr(out)
+
+    def could_interrupt(self, n):
+        """Would a request on IRQ ``n`` reach the CPU now? Not when it is masked, or
+        when a level of the same or higher priority is in service (only an EOI from
+        the CPU clears that). The machine asks this of a halted CPU."""
+        if n == CASCADE_IR:
+            n = 9
+        master = self.master
+        if n < 8:
+            chip, ir = master, n
+        else:
+            chip, ir = self.slave, n - 8
+        if not self._would_present(chip, ir):
+            return False
+        return chip is master or self._would_present(master, CASCADE_IR)
+
+    @staticmethod
+    def _would_present(chip, ir):
+        saved = chip.irr
+        chip.irr = saved | (1 << ir)
+        try:
+            return chip.pending() == ir
+        finally:
+            chip.irr = saved
 
     # -- CPU side ---------------------------------------------------------------------
     def acknowledge(self):

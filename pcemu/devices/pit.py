@@ -24,6 +24,7 @@ line that fell again in the low half of a square wave would withdraw a tick
 the guest had merely not acknowledged yet.
 """
 
+from .. import state
 from ..clock import NS_PER_SEC
 
 PIT_HZ = 1193182
@@ -71,6 +72,15 @@ def _to_bcd(value):
 
 class PitCounter:
     """One of the three counters."""
+
+    STATE = state.Description("8254 counter", fields=[
+        state.Bool("gate"), state.Int("control"), state.Int("mode"), state.Int("access"), state.Bool("bcd"),
+        state.Int("reload"), state.Int("n"), state.Bool("armed"), state.Bool("triggered"),
+        state.Int("start_tick"), state.Int("counted"), state.Int("resume_tick"), state.Bool("halted"),
+        state.OptInt("pending_n"), state.Int("pending_tick"), state.Int("trigger_n"), state.Bool("count_fresh"),
+        state.Bool("write_msb_next"), state.Int("write_lsb"), state.Bool("read_msb_next"),
+        state.IntList("latched"), state.OptInt("status_latched"), state.Int("held_count"),
+    ], wiring=["index"])
 
     def __init__(self, index, gate):
         self.index = index
@@ -310,22 +320,20 @@ class PitCounter:
 
 
 class Pit8254:
-    """The PC's 8254 at 40h-43h; counter 0's OUT drives ``irq0``."""
+    """The PC's 8254 at 40h-43h; counter 0's OUT drives ``irq`` (IRQ0)."""
 
-    def __init__(self, io, clock, irq0=None):
+    STATE = state.Description("8254 PIT", fields=[
+        state.Children("counters", PitCounter.STATE), state.Timer("_timer", "_on_rise"),
+        state.IrqLevel("irq"), state.Int("irq0_edges"),
+    ], wiring=["clock"])
+
+    def __init__(self, io, clock, irq=None):
         self.clock = clock
-        self.irq0 = irq0
+        self.irq = irq
         self.counters = [PitCounter(0, True), PitCounter(1, True), PitCounter(2, False)]
         self._timer = None
         self.irq0_edges = 0
         io.register(0x40, 4, self._read, self._write, name="8254 PIT")
-
-    def reset(self):
-        for counter in self.counters:
-            counter.reset()
-        self.counters[0].gate = self.counters[1].gate = True
-        self.counters[2].gate = False
-        self._sync_irq0()
 
     # -- ports --------------------------------------------------------------------
     def _read(self, offset):
@@ -370,14 +378,14 @@ class Pit8254:
     def _sync_irq0(self):
         """After the guest touched counter 0: OUT0 to the line, then wait for its next rise."""
         now = self.clock.now()
-        if self.irq0 is not None:
-            self.irq0.set(self.counters[0].state(tick_at(now))[0])
+        if self.irq is not None:
+            self.irq.set(self.counters[0].state(tick_at(now))[0])
         self._arm_irq0(now)
 
     def _arm_irq0(self, now):
         self.clock.cancel(self._timer)
         self._timer = None
-        if self.irq0 is None:
+        if self.irq is None:
             return
         counter = self.counters[0]
         tick = max(tick_at(now), counter.start_tick)   # a fresh count loads on the next edge
@@ -398,8 +406,8 @@ class Pit8254:
     def _on_rise(self, now):
         self._timer = None
         self.irq0_edges += 1
-        self.irq0.set(False)
-        self.irq0.set(True)
+        self.irq.set(False)
+        self.irq.set(True)
         self._arm_irq0(now)
 
     def debug_state(self):

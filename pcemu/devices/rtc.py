@@ -36,7 +36,9 @@ import calendar
 import datetime
 import time
 
+from .. import floppy
 from ..clock import NS_PER_SEC
+from .. import state
 
 REG_SECONDS = 0x00
 REG_SECONDS_ALARM = 0x01
@@ -99,7 +101,9 @@ UIP_WINDOW_NS = 244_000 + 1_984_000   # UIP rises 244 us before an update that l
 VIRTUAL_EPOCH = 946684800              # 2000-01-01 00:00:00
 DAY = 86400
 
-FLOPPY_TYPES = {"none": 0, "360k": 1, "1.2m": 2, "720k": 3, "1.44m": 4, "2.88m": 5}
+# Drive type codes by format name ("1.44m", "360k"...), from the one floppy table.
+FLOPPY_TYPES = {"none": 0}
+FLOPPY_TYPES.update((f.name.lower(), f.cmos_type) for f in floppy.FORMATS)
 
 
 def _to_bcd(value):
@@ -111,11 +115,19 @@ def _from_bcd(value):
 
 
 class Rtc146818:
-    """The MC146818A and its 128 bytes of CMOS; interrupts on ``irq8``."""
+    """The MC146818A and its 128 bytes of CMOS; interrupts on ``irq`` (IRQ8)."""
 
-    def __init__(self, io, clock, irq8=None, epoch=None):
+    STATE = state.Description("MC146818 RTC", fields=[
+        state.Bytes("cmos", 128), state.Int("index"), state.Bool("nmi_masked"), state.Int("reg_a"),
+        state.Int("reg_b"), state.Int("flags"), state.IntList("alarm", 3), state.Int("power_on_epoch"),
+        state.Int("base_seconds"), state.Int("base_ns"), state.Int("periodic_origin_ns"), state.Bool("frozen"),
+        state.IntMap("set_regs"), state.Int("checked_ns"), state.Int("interrupts"),
+        state.Timer("_timer", "_on_timer"), state.IrqLevel("irq"),
+    ], wiring=["clock"])
+
+    def __init__(self, io, clock, irq=None, epoch=None):
         self.clock = clock
-        self.irq8 = irq8
+        self.irq = irq
         if epoch is None:
             epoch = VIRTUAL_EPOCH if clock.virtual else calendar.timegm(time.localtime())
         elif isinstance(epoch, datetime.datetime):
@@ -251,8 +263,8 @@ class Rtc146818:
             self.interrupts += 1
         if enabled:
             self.flags |= C_IRQF
-        if self.irq8 is not None:
-            self.irq8.set(bool(self.flags & C_IRQF))
+        if self.irq is not None:
+            self.irq.set(bool(self.flags & C_IRQF))
 
     def _rearm(self):
         self.clock.cancel(self._timer)

@@ -13,6 +13,7 @@
 """
 
 import collections
+from .. import state
 
 PORTB_GATE2 = 0x01
 PORTB_SPEAKER = 0x02
@@ -31,6 +32,11 @@ DEBUG_LINE_MAX = 1024   # a line without newline is cut here, so a runaway loop 
 
 class SystemPorts:
     """Ports 61h, 92h, 80h and E9h."""
+
+    STATE = state.Description("system ports", fields=[
+        state.Int("port_b"), state.Int("refresh_toggle"), state.Int("port_a"), state.Bool("a20"),
+        state.Int("post_code"), state.Deque("post_history"), state.Deque("debug_lines"), state.Bytes("_line"),
+    ], wiring=["pit", "on_reset", "on_a20", "on_debug_line"])
 
     def __init__(self, io, pit=None, on_reset=None, on_a20=None, on_debug_line=None):
         self.pit = pit

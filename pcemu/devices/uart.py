@@ -36,6 +36,7 @@ Emulation choices:
 from collections import deque
 
 from pcemu.clock import NS_PER_SEC
+from pcemu import state
 
 # IER
 ERBFI = 0x01
@@ -157,6 +158,14 @@ class FileSerial:
 
 
 class Uart16550:
+    STATE = state.Description("16550A UART", fields=[
+        state.Int("DLL"), state.Int("DLM"), state.Int("IER"), state.Int("FCR"), state.Int("LCR"),
+        state.Int("MCR"), state.Int("SCR"), state.Deque("_fifo"), state.Int("_lsr_errors"),
+        state.Bool("_thre_pending"), state.Bool("_timeout_pending"), state.Int("_msr_lines"),
+        state.Int("_msr_deltas"), state.Deque("_host_queue"), state.Timer("_timeout_timer", "_timeout_expired"),
+        state.Int("bytes_in"), state.Int("bytes_out"), state.IrqLevel("irq"),
+    ], wiring=["base", "backend", "name", "clock"])
+
     def __init__(self, io, base=0x3F8, irq=None, backend=None, name="COM1", clock=None):
         self.base = base
         self.irq = irq
@@ -189,9 +198,6 @@ class Uart16550:
         self._cancel_timeout()
         self._msr_lines = self._modem_inputs()
         self._update_irq()
-
-    def _fifo_on(self):
-        return self.FCR & FCR_ENABLE
 
     def _capacity(self):
         return FIFO_SIZE if self.FCR & FCR_ENABLE else 1
@@ -241,11 +247,6 @@ class Uart16550:
     def rx_pending(self):
         """Bytes of host input not yet read by the guest (FIFO included)."""
         return len(self._host_queue) + len(self._fifo)
-
-    def set_backend(self, backend):
-        self.backend = backend
-        self._sample_modem_inputs()
-        self._update_irq()
 
     def carrier_changed(self):
         """Call after the back end's ``connected`` flips, so MSR deltas are raised."""

@@ -58,6 +58,7 @@ reads step through a fixed pattern that has both edges.
 """
 
 from pcemu.clock import NS_PER_SEC
+from pcemu import state
 
 from .vga_memory import WINDOW_BASE, WINDOW_SIZE, VgaMemory
 from .vga_scanout import geometry, scan_out
@@ -147,6 +148,20 @@ class TextScreen:
 
 
 class Vga:
+    # Text memory (B8000h) is RAM, saved with it; these are the card's registers, and its
+    # planes with their latches (vga_memory.VgaMemory.STATE).
+    STATE = state.Description("VGA", fields=[
+        state.Int("misc_output"), state.Bytes("crtc", 64), state.Int("crtc_index"), state.Bytes("seq", 8),
+        state.Int("seq_index"), state.Bytes("gc", 16), state.Int("gc_index"), state.Bytes("attr", 32),
+        state.Int("attr_index"), state.Bool("attr_flipflop"), state.Bytes("dac", 768), state.Int("pel_mask"),
+        state.Int("dac_read_index"), state.Int("dac_write_index"), state.Int("dac_component"),
+        state.Int("dac_state"), state.Int("feature_control"), state.Int("cga_mode_control"),
+        state.Int("cga_colour_select"), state.Int("_status_reads"), state.Int("_changes"),
+        state.Int("register_writes"), state.Child("memory", VgaMemory.STATE),
+    ], post_load="_state_loaded",
+        # _timing_key/_timing cache what frame_timing() derives from the CRTC: dropped on load
+        wiring=["mem", "clock", "_timing_key", "_timing"])
+
     def __init__(self, io, mem, clock=None):
         self.mem = mem
         self.clock = clock
@@ -193,6 +208,10 @@ class Vga:
         self._timing = None
         self._changes = 0
         self.register_writes = 0
+
+    def _state_loaded(self):
+        self._timing_key = self._timing = None
+        self._changes += 1  # front ends redraw the whole picture
 
     def change_count(self):
         """Grows whenever a register that affects the picture is written."""

@@ -29,6 +29,8 @@ the latches; read mode 0 returns the selected plane, read mode 1 the colour
 compare result.
 """
 
+from .. import state
+
 WINDOW_BASE = 0xA0000
 WINDOW_SIZE = 0x10000
 PLANE_SIZE = 0x10000
@@ -61,6 +63,10 @@ class VgaMemory:
     ``regs`` is the adapter whose ``seq`` and ``gc`` register files steer the
     data path; this object only holds the memory and the latches.
     """
+
+    STATE = state.Description("VGA memory", fields=[
+        state.Bytes("vram", VRAM_SIZE), state.Int("latch"), state.Int("writes"),
+    ], wiring=["regs"])
 
     def __init__(self, regs):
         self.regs = regs

@@ -12,6 +12,11 @@ in scancode set 1, queued and fed to the guest as fast as it takes them.
 Ctrl+] quits; Ctrl+\\ stops the guest and opens the debugger monitor on the
 terminal (the screen comes back when the monitor continues).
 
+A status line under the screen names the host keys (on a terminal of exactly
+the guest's size, for the first seconds only). A terminal smaller than the
+guest's screen shows the part around the cursor, scrolling as it moves, and
+the status line says so; resizing the terminal redraws at the new size.
+
 What a terminal cannot send, and so the guest cannot get from here:
 * key-up events: every key is pressed and released at once, so holding a key
   for the guest (Shift alone, Ctrl+Alt+Del as a chord, games) is impossible;
@@ -40,6 +45,8 @@ from .keyboard import US_CHARS, USAGE, char_to_scancodes, press_and_release
 FRAME_RATE = 30
 QUIT_KEY = 0x1D  # Ctrl+], as in the serial console and telnet
 MONITOR_KEY = 0x1C  # Ctrl+\, as in the serial console: stop the guest, open the debugger monitor
+TERMINAL_HOST_KEY_HELP = "Ctrl+] quits; Esc then a key = Alt+key; Ctrl+\\ debugger monitor"
+HELP_SECONDS = 8.0  # how long the status line stays when it has to cover a guest row
 ALT_PREFIX = 0x1B
 
 # PC colour number (IRGB order: blue=1, green=2, red=4) -> curses colour number (RGB order).
@@ -173,6 +180,8 @@ class TerminalScreen:
         self.chars = character_table(utf8)
         self.pairs = {}
         self.writes = 0
+        self.top = 0  # first guest row and column shown (a terminal smaller than the guest's screen)
+        self.left = 0
         self._prev = None
         self._prev_geometry = None
         self._prev_blink_mode = None
@@ -214,25 +223,34 @@ class TerminalScreen:
             bg &= 7
         return curses.color_pair(self._pair(fg, bg)) | extra
 
-    def draw(self, screen):
-        """Bring the terminal up to date with ``screen``; returns cells written."""
+    def draw(self, screen, status=None):
+        """Bring the terminal up to date with ``screen``; returns cells written. ``status``:
+        a line of text for under the screen (taking the last terminal row if need be)."""
         cols, rows, cells = screen.cols, screen.rows, screen.cells
         blink_mode = bool(getattr(screen, "blink_enabled", True))
         height, width = self.window.getmaxyx()
-        full = (self._prev is None or self._prev_geometry != (cols, rows, height, width)
+        if status is not None and height < 2:
+            status = None
+        view_rows = max(0, min(rows, height - (1 if status is not None else 0)))
+        view_cols = min(cols, width)
+        self.top = _follow(self.top, screen.cursor_row, view_rows, rows)
+        self.left = _follow(self.left, screen.cursor_col, view_cols, cols)
+        top, left = self.top, self.left
+        geometry = (cols, rows, height, width, top, left, view_rows, status)
+        full = (self._prev is None or self._prev_geometry != geometry
                 or self._prev_blink_mode != blink_mode)
         if full:
             self.window.erase()
         prev = self._prev
         written = 0
         stride = cols * 2
-        for r in range(min(rows, height)):
+        for r in range(top, top + view_rows):
             a = r * stride
             line = cells[a:a + stride]
             if not full and line == prev[a:a + stride]:
                 continue
-            c = 0
-            last = min(cols, width)
+            c = left
+            last = left + view_cols
             while c < last:
                 i = c * 2
                 if not full and line[i] == prev[a + i] and line[i + 1] == prev[a + i + 1]:
@@ -247,22 +265,27 @@ class TerminalScreen:
                     text.append(self.chars[line[c * 2]])
                     c += 1
                 try:
-                    self.window.addstr(r, start, "".join(text), self.attribute(attr, blink_mode))
+                    self.window.addstr(r - top, start - left, "".join(text), self.attribute(attr, blink_mode))
                 except self.curses.error:
                     pass  # the bottom-right cell: curses cannot advance past it, but drew it
                 written += c - start
+        if full and status is not None:
+            try:
+                self.window.addstr(view_rows, 0, status[:width - 1], self.curses.A_REVERSE)
+            except self.curses.error:
+                pass
         self.writes += written
         self._prev = bytes(cells)
-        self._prev_geometry = (cols, rows, height, width)
+        self._prev_geometry = geometry
         self._prev_blink_mode = blink_mode
-        self._place_cursor(screen, height, width)
+        self._place_cursor(screen, view_rows, view_cols)
         return written
 
-    def _place_cursor(self, screen, height, width):
+    def _place_cursor(self, screen, view_rows, view_cols):
         curses = self.curses
-        row, col = screen.cursor_row, screen.cursor_col
+        row, col = screen.cursor_row - self.top, screen.cursor_col - self.left
         shown = (screen.cursor_visible and screen.cursor_start <= screen.cursor_end
-                 and 0 <= row < min(screen.rows, height) and 0 <= col < min(screen.cols, width))
+                 and 0 <= row < view_rows and 0 <= col < view_cols)
         try:
             if shown:
                 tall = screen.cursor_end - screen.cursor_start >= 7
@@ -272,6 +295,29 @@ class TerminalScreen:
                 curses.curs_set(0)
         except curses.error:
             pass  # terminals without cursor shapes: keep whatever they show
+
+
+def _follow(first, position, view, total):
+    """First row (or column) of a ``view`` of ``total`` that keeps ``position`` in sight,
+    moving as little as possible from ``first``."""
+    if view >= total or view <= 0:
+        return 0
+    if position < first:
+        first = position
+    elif position >= first + view:
+        first = position - view + 1
+    return max(0, min(first, total - view))
+
+
+def status_line(screen, height, width, help_shown):
+    """The status text for a terminal of ``height`` x ``width``, or None."""
+    if height < screen.rows or width < screen.cols:
+        return ("terminal %dx%d is smaller than the guest's %dx%d screen: the view follows the "
+                "cursor; enlarge the terminal to see it all | %s" % (width, height, screen.cols, screen.rows,
+                                                                      TERMINAL_HOST_KEY_HELP))
+    if height > screen.rows or help_shown:
+        return "pcemu | " + TERMINAL_HOST_KEY_HELP
+    return None
 
 
 def _terminal_is_utf8():
@@ -289,6 +335,7 @@ class Terminal:
         self.decoder = KeyDecoder(curses)
         self.quit = False
         self.next_frame = 0.0
+        self.help_until = time.monotonic() + HELP_SECONDS
         colours = 0
         if curses.has_colors():
             curses.start_color()
@@ -360,7 +407,9 @@ class Terminal:
             if notice.in_graphics:
                 self.screen.invalidate()  # redrawn in full when the guest is back in text
             else:
-                self.screen.draw(machine.text_screen())
+                text = machine.text_screen()
+                height, width = self.stdscr.getmaxyx()
+                self.screen.draw(text, status_line(text, height, width, now < self.help_until))
             self.stdscr.refresh()
             self.next_frame += period
             if self.next_frame < now:

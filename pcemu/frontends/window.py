@@ -20,13 +20,16 @@ the wait for its next timer is cut short at the next frame, so input is
 never more than a frame late.
 
 Host keys (never sent to the guest) are Ctrl+Alt plus a letter; the title
-bar lists them and shows the emulated speed.
+bar lists them and shows the image, the emulated speed and the state. When
+the guest stops for good (no bootable disk, halted with interrupts off) the
+window stays up showing the screen, as a PC would, with the reason in the
+title; closing it then ends the run with the guest-fault status.
 """
 
 import os
 import time
 
-from ..errors import TimeoutExpired, UsageProblem
+from ..errors import GuestFault, TimeoutExpired, UsageProblem
 from .font import CELL_WIDTH, GLYPH_HEIGHT, cell_rows, load_font
 from .keyboard import (LOCK_USAGE, LOCK_USAGES, KeyboardState, guest_leds, lock_toggles_needed,
                        press_and_release, usage_from_sdl)
@@ -50,9 +53,11 @@ HOST_KEYS = {
     0x13: "pause",  # P
     0x14: "quit",  # Q
     0x07: "monitor",  # D
+    0x1A: "save_state",  # W: write the machine state (with --save-state=FILE)
 }
-HOST_KEY_HELP = ("Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, "
-                 "D debugger monitor, Q quit")
+HOST_KEY_HELP = ("Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit, "
+                 "W save state, D debugger monitor")
+WINDOW_CLASS = "pcemu"  # X11 WM_CLASS, for window managers and task bars
 
 DEFAULT_PALETTE = (
     (0x00, 0x00, 0x00), (0x00, 0x00, 0xAA), (0x00, 0xAA, 0x00), (0x00, 0xAA, 0xAA),
@@ -261,8 +266,9 @@ def _window_error(e):
 class Window:
     """One window on one machine. ``run()`` returns when the user quits or closes it."""
 
-    def __init__(self, machine, scale=None, timeout=None, pygame=None, screenshot_dir="."):
+    def __init__(self, machine, scale=None, timeout=None, pygame=None, screenshot_dir=".", state_path=None):
         self.machine = machine
+        self.state_path = state_path
         self.requested_scale = scale
         self.timeout = timeout
         self.screenshot_dir = screenshot_dir
@@ -272,6 +278,7 @@ class Window:
         self.frame = 0
         self.paused = False
         self.quit = False
+        self.fault = None  # the GuestFault that stopped the guest; the window stays up showing it
         self.fullscreen = False
         self.grabbed = False
         self.swallowed = set()  # usages of host-key presses whose release must not reach the guest
@@ -295,6 +302,10 @@ class Window:
     # ------------------------------------------------------------------ display
     def open(self):
         pg = self.pg
+        # SDL reads these when it creates the window: the X11 class and the Wayland app id
+        # (pygame's import sets the X11 one to the script's name: "__main__.py").
+        os.environ["SDL_VIDEO_X11_WMCLASS"] = WINDOW_CLASS
+        os.environ["SDL_VIDEO_WAYLAND_WMCLASS"] = WINDOW_CLASS
         try:
             pg.display.init()
             screen = self.machine.text_screen()
@@ -418,16 +429,24 @@ class Window:
         mips = (icount - self._title_icount) / elapsed / 1e6 if elapsed > 0 else 0.0
         idle_share = (self.idle_seconds - self._title_idle) / elapsed if elapsed > 0 else 0.0
         self._title_time, self._title_icount, self._title_idle = now, icount, self.idle_seconds
+        parts = ["pcemu"] + [os.path.basename(path) for _, path in self.machine.drives()]
+        if self.fault is not None:
+            parts += ["stopped", self.fault.message + " (close the window to end)"]
+            title = " - ".join(parts)
+            if title != self._title:
+                self.pg.display.set_caption(title)
+                self._title = title
+            return
         if self.paused:
             state = "paused"
         elif self.machine.halted or idle_share > 0.5:
             state = "idle"
         else:
             state = "running"
-        parts = ["pcemu", "%.2f MIPS" % mips, state]
+        parts += ["%.2f MIPS" % mips, state]
         if self.grabbed:
             parts.append("keyboard grabbed")
-        if self.message and now < self.message_until:
+        if self.message and now < self.message_until and self.message != state:
             parts.append(self.message)
         else:
             parts.append(HOST_KEY_HELP)
@@ -526,6 +545,20 @@ class Window:
             # (or its --monitor connection) until it is told to continue.
             self.set_grab(False)
             self.machine.debug_pause()
+        elif action == "save_state":
+            self.save_state()
+
+    def save_state(self):
+        if not self.state_path:
+            self.notify("no state file: start pcemu with --save-state=FILE")
+            return
+        from ..state import StateError
+
+        try:
+            self.machine.save_state(self.state_path)
+            self.notify("state saved to %s" % self.state_path)
+        except StateError as e:
+            self.notify("state not saved: %s" % e)
 
     def paste(self):
         text = self.clipboard_text()
@@ -569,7 +602,7 @@ class Window:
         self.next_frame += 1.0 / FRAME_RATE
         if self.next_frame < now:
             self.next_frame = now + 1.0 / FRAME_RATE  # fell behind: drop frames rather than race
-        if self.paused or self.quit:
+        if self.paused or self.quit or self.fault is not None:
             wait = self.next_frame - time.monotonic()
             if wait > 0 and not self.quit:
                 time.sleep(wait)
@@ -579,7 +612,12 @@ class Window:
             left = self.next_frame - time.monotonic()
             if left <= 0:
                 break
-            machine.step_quantum(sleep=False)
+            try:
+                machine.step_quantum(sleep=False)
+            except GuestFault as e:
+                self.fault = e
+                self._title_time = 0.0
+                return
             # The guest waits for a timer: sleep, but no later than the next frame (input, drawing).
             wait = machine.sleep_duration(left)
             if wait > 0:
@@ -597,6 +635,8 @@ class Window:
                 self.frame_step()
         except self.pg.error as e:
             raise _window_error(e)
+        if self.fault is not None:
+            raise self.fault  # the command line reports it (one line, registers, status 3)
         return 0
 
     def close(self):
@@ -606,7 +646,7 @@ class Window:
             pass
 
 
-def run_window(machine, scale=None, timeout=None):
+def run_window(machine, scale=None, timeout=None, state_path=None):
     """The CLI's entry point: open the window, run until the user quits, return the exit status."""
     if scale is not None and scale < 1:
         raise UsageProblem("--scale must be at least 1")
@@ -615,7 +655,7 @@ def run_window(machine, scale=None, timeout=None):
     except ImportError as e:
         raise UsageProblem("the window needs pygame (%s): pip install 'pcemu[display]', or use "
                            "--display=curses or --display=none --serial=stdio" % e)
-    window = Window(machine, scale=scale, timeout=timeout, pygame=pg)
+    window = Window(machine, scale=scale, timeout=timeout, pygame=pg, state_path=state_path)
     window.open()
     try:
         return window.run()

@@ -1,8 +1,14 @@
 """Run SingleStepTests-format recordings through our CPU and diff the result.
 
+Each recording can run through either tier of the CPU: ``interp`` (the
+interpreter's step()) or ``translate`` (the instruction under test is
+translated on its own into a one-instruction region of the translating
+tier and run from there; instructions the tier does not translate fall
+back to the interpreter, as they do in a real run).
+
 Used by test_singlestep.py; also runnable to summarise a whole directory:
 
-    python tests/cpu/harness.py 8086 [FILE-PREFIX ...]
+    python tests/cpu/harness.py 8086|80186 [--translate] [FILE-PREFIX ...]
 """
 import gzip
 import json
@@ -87,10 +93,41 @@ def has_rep(code):
     return False
 
 
-def run_one(model, test):
-    """Execute one test; returns the CPU and memory afterwards."""
+TIERS = ("interp", "translate")
+
+
+def run_translated(cpu):
+    """Run the instruction at CS:IP as a one-instruction translated region.
+
+    Returns True if it was translated (and ran), False if the tier does not
+    translate it (the caller then interprets it). Never with an interrupt,
+    trap or shadow pending: the tier is not entered then either.
+    """
+    if cpu.pending:
+        return False
+    tr = cpu.enable_translation()
+    cs, ip = cpu.sregs[1], cpu.ip
+    region = tr.translate(cs, ip, max_nodes=1)
+    if region is None:
+        return False
+    fn, pc, _ = region.entries[(cs << 16) | ip]
+    ran = fn(cpu, 1 << 62, pc)
+    assert ran == 1, "a one-instruction region ran %d instructions" % ran
+    return True
+
+
+def run_one(model, test, tier="interp"):
+    """Execute one test; returns the CPU, memory and whether it ran translated."""
     cpu, mem = make_cpu(model, test["initial"])
-    if model == "80186":
+    translated = tier == "translate" and run_translated(cpu)
+    if translated:
+        if model == "80186":
+            # then the rest up to the recording's HLT, interpreted
+            for _ in range(200000):
+                if cpu.halted:
+                    break
+                cpu.step()
+    elif model == "80186":
         # the recording runs the instruction and then a HLT
         for _ in range(200000):
             cpu.step()
@@ -105,7 +142,7 @@ def run_one(model, test):
             if cpu.sregs[1] != start_cs or cpu.ip != start_ip or cpu.halted:
                 break
             cpu.step()
-    return cpu, mem
+    return cpu, mem, translated
 
 
 def is_286_wrap_fault(test):
@@ -125,9 +162,14 @@ def is_286_wrap_fault(test):
     return final.get("cs") == vec_cs and final.get("ip") in (vec_ip, (vec_ip + 1) & 0xFFFF)
 
 
-def check(model, test, flags_mask):
-    """Returns None when the test passes, else a multi-line description."""
-    cpu, mem = run_one(model, test)
+def check(model, test, flags_mask, tier="interp", counter=None):
+    """Returns None when the test passes, else a multi-line description.
+
+    ``counter`` (a list) gets True appended for each test that ran translated.
+    """
+    cpu, mem, translated = run_one(model, test, tier)
+    if counter is not None and translated:
+        counter.append(True)
     init = test["initial"]["regs"]
     final = dict(init)
     final.update(test["final"]["regs"])
@@ -150,8 +192,8 @@ def check(model, test, flags_mask):
             diffs.append("  [%05X] expected %02X got %02X" % (addr, value, mem.data[addr]))
     if not diffs:
         return None
-    head = "%s: %s\n  bytes: %s\n  initial: %s" % (
-        test.get("name", "?"), test.get("idx", test.get("test_num", "?")),
+    head = "%s%s: %s\n  bytes: %s\n  initial: %s" % (
+        "[translated] " if translated else "", test.get("name", "?"), test.get("idx", test.get("test_num", "?")),
         " ".join("%02X" % b for b in test["bytes"]),
         " ".join("%s=%04X" % (k, v) for k, v in init.items()))
     return head + "\n" + "\n".join(diffs)
@@ -166,7 +208,9 @@ def main(argv):
     from conftest import CPU_TESTS_DIR
 
     model = argv[0]
-    prefixes = argv[1:]
+    tier = "translate" if "--translate" in argv else "interp"
+    prefixes = [a for a in argv[1:] if a != "--translate"]
+    translated = []
     files, meta = selected_files(CPU_TESTS_DIR / model, model)
     total = failed = skipped = 0
     for path in files:
@@ -180,7 +224,7 @@ def main(argv):
                 skipped += 1
                 continue
             try:
-                res = check(model, t, mask_for(info))
+                res = check(model, t, mask_for(info), tier, translated)
             except Exception as exc:  # report and go on with the next test
                 res = "%s: exception %r" % (t.get("name"), exc)
             if res:
@@ -191,7 +235,8 @@ def main(argv):
             print("%s: %d/%d failed" % (path.name, len(bad), len(tests)))
             for b in bad[:2]:
                 print(b)
-    print("%s: %d passed, %d failed, %d skipped (286-only fault)" % (model, total - failed - skipped, failed, skipped))
+    print("%s (%s): %d passed, %d failed, %d skipped (286-only fault), %d ran translated" % (
+        model, tier, total - failed - skipped, failed, skipped, len(translated)))
 
 
 if __name__ == "__main__":

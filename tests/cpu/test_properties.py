@@ -22,8 +22,7 @@ arith_flags = st.integers(0, 0xFFFF).map(lambda f: f & ALL)
 SETTINGS = settings(max_examples=150, deadline=None)
 
 
-def run(model, code, ax=0, bx=0, cx=0, dx=0, flags=0):
-    """Run ``code`` then HLT. Returns (cpu, divide_error_taken)."""
+def _run_tier(model, code, regs, flags, translate):
     mem = Memory()
     cpu = CPU(mem, IoPorts(), model=model)
     mem.data[CODE:CODE + len(code) + 1] = bytes(code) + b"\xF4"
@@ -31,10 +30,29 @@ def run(model, code, ax=0, bx=0, cx=0, dx=0, flags=0):
     mem.data[HANDLER_SEG << 4] = 0xF4
     cpu.sregs[:] = [0x1000, 0x1000, 0x2000, 0x1000]
     cpu.ip = 0
-    cpu.regs[:] = [ax, cx, dx, bx, 0x1000, 0, 0, 0]
+    cpu.regs[:] = regs
     cpu.set_flags(flags)
+    translated = False
+    if translate:
+        # the instruction (and the HLT after it) as a region of the translating tier
+        translated = cpu.enable_translation().translate(0x1000, 0) is not None
     cpu.run(10)
     assert cpu.halted
+    return cpu, mem, translated
+
+
+def run(model, code, ax=0, bx=0, cx=0, dx=0, flags=0):
+    """Run ``code`` then HLT, through the interpreter and through the
+    translating tier; both must leave the same machine. Returns the
+    interpreter's (cpu, divide_error_taken)."""
+    regs = [ax, cx, dx, bx, 0x1000, 0, 0, 0]
+    cpu, mem, _ = _run_tier(model, code, list(regs), flags, False)
+    tcpu, tmem, translated = _run_tier(model, code, list(regs), flags, True)
+    where = "translated" if translated else "not translated"
+    assert (tcpu.regs, tcpu.sregs, tcpu.ip, tcpu.icount) == (cpu.regs, cpu.sregs, cpu.ip, cpu.icount), where
+    assert tcpu.get_flags() == cpu.get_flags(), "flags %04X, interpreter %04X (%s)" % (
+        tcpu.get_flags(), cpu.get_flags(), where)
+    assert tmem.data == mem.data, where
     return cpu, cpu.sregs[1] == HANDLER_SEG
 
 

@@ -3,13 +3,15 @@
 8086 model: every 8086 file whose status is normal, alias or undocumented.
 80186 model: every file in 80186/ (recorded on an 80286 in real mode).
 
+Every recording runs through both tiers: the interpreter, and the
+translating tier (the instruction translated on its own, see harness.py).
 The default run checks the first SAMPLE tests of each file; ``-m slow``
 runs every test.
 """
 import pytest
 
 from conftest import CPU_TESTS_DIR, require_file
-from harness import check, is_286_wrap_fault, load_tests, mask_for, opcode_info, selected_files
+from harness import TIERS, check, is_286_wrap_fault, load_tests, mask_for, opcode_info, selected_files
 
 SAMPLE = 20
 
@@ -23,7 +25,7 @@ def _params(model):
     return [pytest.param(p, opcode_info(meta, p), id=p.name[: -len(".json.gz")]) for p in files]
 
 
-def _run_file(model, path, info, limit):
+def _run_file(model, path, info, limit, tier):
     if path is None:
         require_file(CPU_TESTS_DIR / model / "metadata.json",
                      "the real-chip recordings (SingleStepTests) belong in %s; set PCEMU_CPU_TESTS to "
@@ -37,7 +39,7 @@ def _run_file(model, path, info, limit):
         if model == "80186" and is_286_wrap_fault(t):
             continue
         ran += 1
-        problem = check(model, t, mask_for(info))
+        problem = check(model, t, mask_for(info), tier)
         if problem:
             failures.append(problem)
     if failures:
@@ -45,23 +47,27 @@ def _run_file(model, path, info, limit):
             len(failures), ran, path.name, "\n".join(failures[:3])), pytrace=False)
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path,info", _params("8086"))
-def test_8086_sample(path, info):
-    _run_file("8086", path, info, SAMPLE)
+def test_8086_sample(path, info, tier):
+    _run_file("8086", path, info, SAMPLE, tier)
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path,info", _params("80186"))
-def test_80186_sample(path, info):
-    _run_file("80186", path, info, SAMPLE)
+def test_80186_sample(path, info, tier):
+    _run_file("80186", path, info, SAMPLE, tier)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path,info", _params("8086"))
-def test_8086_full(path, info):
-    _run_file("8086", path, info, None)
+def test_8086_full(path, info, tier):
+    _run_file("8086", path, info, None, tier)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("path,info", _params("80186"))
-def test_80186_full(path, info):
-    _run_file("80186", path, info, None)
+def test_80186_full(path, info, tier):
+    _run_file("80186", path, info, None, tier)

@@ -50,7 +50,7 @@ def test_ctrl_backslash_opens_the_monitor_on_the_console(tmp_path):
         time.sleep(1)
         os.write(master, b"ver\r")  # back in raw mode: keys go to DOS again
         read_until(master, b"FreeCom version")
-        os.write(master, b"\x1d")  # Ctrl+]: quit
+        os.write(master, b"\x1d.")  # Ctrl+] then .: quit
         assert proc.wait(60) == 0
     finally:
         if proc.poll() is None:

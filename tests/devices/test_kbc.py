@@ -21,7 +21,7 @@ class Rig:
         self.rec = IrqRecorder()
         self.resets = []
         self.a20 = []
-        self.kbc = Kbc8042(self.io, irq1=self.rec.line(1), on_reset=lambda: self.resets.append(1),
+        self.kbc = Kbc8042(self.io, irq=self.rec.line(1), on_reset=lambda: self.resets.append(1),
                            on_a20=self.a20.append, clock=clock)
 
     def status(self):

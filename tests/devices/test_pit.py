@@ -12,7 +12,7 @@ class Rig:
         self.io = IoPorts()
         self.clock = Clock("virtual")
         self.rec = IrqRecorder()
-        self.pit = Pit8254(self.io, self.clock, irq0=self.rec.line(0))
+        self.pit = Pit8254(self.io, self.clock, irq=self.rec.line(0))
 
     @property
     def tick(self):

@@ -23,7 +23,7 @@ class Rig:
         self.io = IoPorts()
         self.clock = Clock("virtual")
         self.rec = IrqRecorder()
-        self.rtc = Rtc146818(self.io, self.clock, irq8=self.rec.line(8), epoch=epoch)
+        self.rtc = Rtc146818(self.io, self.clock, irq=self.rec.line(8), epoch=epoch)
         self.irqs = 0
         self.ack_irqs = False
 

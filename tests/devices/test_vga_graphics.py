@@ -289,3 +289,18 @@ def test_palette_and_font_services_agree_with_qemu_vga_bios(tmp_path):
 @pytest.mark.parametrize("mode", [0x04, 0x06, 0x0D, 0x10, 0x12, 0x13])
 def test_scroll_windows_in_graphics_modes(tmp_path, mode):
     compare(*both(tmp_path, program("scroll_windows.asm", mode)))
+
+
+def test_cga_colour_select_sets_the_640x200_foreground(tmp_path):
+    """Mode 6: the CGA's 3D9h bits 0-3 are the foreground colour of the 1-bit pixels."""
+    body = ("    mov ax, 0006h\n    int 10h\n    mov ax, 0B800h\n    mov es, ax\n"
+            "    mov byte [es:0], 0F0h\n    jmp done\n")  # four dots on, four off
+    m = pcemu_run(build_floppy(tmp_path, body))
+    try:
+        m.io.out8(0x3D9, 0x0E)  # yellow
+        from pcemu.screenshot import picture
+        _, _, rows = picture(m.vga)
+        assert tuple(rows[0][0:3]) == CGA_RGB["yellow"] and tuple(rows[1][9:12]) == CGA_RGB["yellow"]
+        assert tuple(rows[0][12:15]) == CGA_RGB["black"]
+    finally:
+        m.close()

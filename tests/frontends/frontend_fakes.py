@@ -27,7 +27,7 @@ class FakeMachine:
     """Only the documented front-end API of pcemu.machine.Machine (see its module docstring):
     a front end that reaches for anything else (``vga``, ``cpu``, ``kbc``...) fails here."""
 
-    __slots__ = ("screen", "icount", "halted", "leds", "sent", "typed", "strokes", "steps", "sleep_asked")
+    __slots__ = ("screen", "icount", "halted", "leds", "sent", "typed", "strokes", "steps", "sleep_asked", "fault")
 
     def __init__(self, screen=None):
         self.screen = screen or FakeTextScreen()
@@ -39,6 +39,10 @@ class FakeMachine:
         self.strokes = []
         self.steps = 0
         self.sleep_asked = 0
+        self.fault = None  # a GuestFault that step_quantum raises
+
+    def drives(self):
+        return [("A:", "/images/freedos.img")]
 
     def text_screen(self):
         return self.screen
@@ -57,6 +61,8 @@ class FakeMachine:
 
     def step_quantum(self, max_insns=20000, sleep=True):
         assert not sleep, "front ends wait on their own input: step_quantum(sleep=False)"
+        if self.fault is not None:
+            raise self.fault
         self.icount += 1000
         self.steps += 1
         return 1000

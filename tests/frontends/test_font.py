@@ -36,6 +36,15 @@ def test_printable_ascii_glyphs_are_distinct(glyphs):
     assert len(shapes) == 0x7F - 0x21
 
 
+def test_strokes_are_two_dots_wide_as_in_the_vga_rom(glyphs):
+    # The VGA ROM font draws vertical strokes two dots wide (QEMU and real cards show it);
+    # thinner fonts (Unifont) have one-dot strokes.
+    for ch in "HMNU":
+        rows = dots(font.cell_rows(glyphs, ord(ch)))
+        runs = [len(run) for row in rows for run in row.split(".") if run]
+        assert runs and min(runs) >= 2, (ch, rows)
+
+
 def test_missing_font_is_one_line_error(tmp_path):
     with pytest.raises(font.FontError, match="cannot read font"):
         font.load_font(tmp_path / "none.bin")
@@ -48,7 +57,7 @@ def test_generator_reproduces_the_committed_font():
     import importlib.util
     import pathlib
 
-    source = require_file("/usr/share/unifont/unifont.hex", "apt-get install unifont")
+    source = require_file("/usr/share/consolefonts/default8x16.psf.gz", "apt-get install console-data")
     script = pathlib.Path(__file__).resolve().parents[2] / "tools" / "make_font.py"
     spec = importlib.util.spec_from_file_location("make_font", script)
     make_font = importlib.util.module_from_spec(spec)

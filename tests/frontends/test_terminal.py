@@ -118,13 +118,43 @@ def test_ascii_stand_ins_when_the_terminal_is_not_utf8():
     assert all(len(ch) == 1 and ord(ch) < 128 for ch in table)
 
 
-def test_small_terminal_draws_what_fits():
+def test_small_terminal_follows_the_cursor_and_says_so():
     fc = FakeCurses()
-    win = FakeWindow(10, 40)
+    win = FakeWindow(24, 80)  # one row short of the guest's 80x25: DOS's prompt row must not vanish
     screen = terminal.TerminalScreen(fc, win, 8, True)
-    text = FakeTextScreen(cursor=(20, 70))
-    assert screen.draw(text) == 400
-    assert fc.cursor_mode == 0  # the cursor is off the visible part
+    text = FakeTextScreen(cursor=(24, 4))
+    text.put(0, 0, "top", 0x07)
+    text.put(24, 0, "C:\\>", 0x07)
+    status = terminal.status_line(text, 24, 80, help_shown=False)
+    assert "smaller" in status and "Ctrl+] quits" in status
+    screen.draw(text, status)
+    # 23 rows of view over guest rows 2..24, then the status line.
+    assert "".join(win.grid[22][:4]) == "C:\\>"
+    assert "".join(win.grid[23]).startswith("terminal 80x24 is smaller than the guest's 80x25 screen")
+    assert win.cursor == (22, 4) and fc.cursor_mode == 1
+    text.cursor_row, text.cursor_col = 0, 0  # the cursor goes home: the view scrolls back up
+    screen.draw(text, status)
+    assert "".join(win.grid[0][:3]) == "top" and win.cursor == (0, 0)
+
+
+def test_resize_redraws_with_the_host_keys_below():
+    fc = FakeCurses()
+    win = FakeWindow(24, 80)
+    screen = terminal.TerminalScreen(fc, win, 8, True)
+    text = FakeTextScreen(cursor=(24, 4))
+    text.put(24, 0, "C:\\>", 0x07)
+    screen.draw(text, terminal.status_line(text, 24, 80, help_shown=False))
+    win.size = (26, 80)
+    win.grid = [[" "] * 80 for _ in range(26)]
+    win.calls.clear()
+    status = terminal.status_line(text, 26, 80, help_shown=False)
+    screen.draw(text, status)
+    assert win.calls[0] == "erase"
+    assert "".join(win.grid[24][:4]) == "C:\\>"
+    assert "".join(win.grid[25]).startswith("pcemu | Ctrl+] quits")
+    # Exactly the guest's size: the help covers the last row only while it is shown.
+    assert terminal.status_line(text, 25, 80, help_shown=False) is None
+    assert "Ctrl+] quits" in terminal.status_line(text, 25, 80, help_shown=True)
 
 
 def test_needs_a_terminal(monkeypatch):

@@ -281,3 +281,41 @@ def test_window_that_cannot_open_is_a_usage_problem(monkeypatch):
     with pytest.raises(UsageProblem, match=r"^cannot open a window \(No available video device\): "
                                            r"use --display=curses"):
         Window(FakeMachine(), pygame=pygame).open()
+
+
+def test_title_names_the_image_and_the_state_once(win):
+    import time
+
+    win.update_title(time.monotonic())
+    title = pygame.display.get_caption()[0]
+    assert title.startswith("pcemu - freedos.img - "), title
+    win.host_action("pause")
+    win.update_title(time.monotonic() + 1)
+    title = pygame.display.get_caption()[0]
+    assert title.count("paused") == 1, title
+
+
+def test_window_class_is_pcemu(win):
+    import os
+
+    assert os.environ["SDL_VIDEO_X11_WMCLASS"] == "pcemu"
+
+
+def test_a_stopped_guest_stays_on_screen_until_the_window_closes(win):
+    import time
+
+    from pcemu.errors import GuestFault
+
+    win.machine.screen.put(12, 0, "No bootable disk", 0x07)
+    win.machine.fault = GuestFault("guest halted with interrupts disabled (BIOS: No bootable disk)", "AX=0000")
+    for _ in range(3):
+        win.next_frame = time.monotonic()
+        win.frame_step()  # no exception: the window stays up
+    assert win.fault is win.machine.fault
+    win.update_title(time.monotonic() + 1)
+    assert "No bootable disk" in pygame.display.get_caption()[0]
+    shown = win.screenshot()
+    assert pygame.image.load(shown).get_size() == win.surface.get_size()
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    with pytest.raises(GuestFault):
+        win.run()

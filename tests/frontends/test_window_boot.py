@@ -83,3 +83,29 @@ def test_dir_typed_through_the_window(tmp_path, writable_image):
         win.close()
     finally:
         machine.close()
+
+
+def test_no_bootable_disk_screen_stays_up(tmp_path):
+    import time
+
+    from pcemu.machine import Machine
+
+    blank = tmp_path / "blank.img"
+    blank.write_bytes(bytes(1474560))  # a floppy with no boot sector
+    machine = Machine(floppies=[blank], clock="virtual")
+    win = Window(machine, scale=1, pygame=pygame)
+    win.open()
+    try:
+        end = time.monotonic() + 60
+        while win.fault is None and time.monotonic() < end:
+            win.next_frame = time.monotonic() + 0.05
+            win.frame_step()
+        assert win.fault is not None, machine.screen_text()
+        for _ in range(2):
+            win.frame_step()  # the window goes on drawing the BIOS's message
+        assert "No bootable disk" in machine.screen_text()
+        win.update_title(time.monotonic() + 1)
+        assert "No bootable disk" in pygame.display.get_caption()[0]
+    finally:
+        win.close()
+        machine.close()

@@ -1,0 +1,93 @@
+"""The BIOS's cold-path economies keep behaviour: RAM sizing in coarse steps still finds the
+exact size, and sectors move by one REP INSW on an 80186 (a 256-pass IN/STOSW loop on an 8086)
+with the file's bytes (as mtools reads them) landing in memory. Phases come from
+pcemu.bench.BootProfile."""
+import subprocess
+
+import pytest
+from pcemu.bench import BootProfile
+from pcemu.bus import ROM
+from pcemu.machine import Machine
+
+from conftest import image_path
+
+PV_FLAGS = 0x4AD
+PVF_STRING_IO = 0x02
+BDA_MEM_KB = 0x413
+POST_INSN_BUDGET = 40_000  # 51,374 before RAM sizing took 16K steps and sectors moved by REP INSW
+
+
+def boot_until(machine, phase, limit=3_000_000):
+    """Run to the first instruction of ``phase`` (1 = boot sector, 2 = kernel)."""
+    profile = BootProfile(machine, stop_at=phase)
+    while profile.phase < phase:
+        assert machine.cpu.icount < limit, "boot did not reach phase %d" % phase
+        machine.step_quantum()
+    return profile
+
+
+def run_to_kernel(model):
+    m = Machine(floppies=[image_path("freedos-minimal-1440k.img")], cpu=model, clock="virtual", snapshot=True)
+    profile = boot_until(m, 2)
+    return m, profile
+
+
+def test_sectors_move_by_rep_insw_on_the_80186_and_by_loop_on_the_8086(tmp_path):
+    kernel = tmp_path / "KERNEL.SYS"
+    try:
+        subprocess.run(["mcopy", "-n", "-i", str(image_path("freedos-minimal-1440k.img")), "::KERNEL.SYS",
+                        str(kernel)], check=True)
+    except FileNotFoundError:
+        pytest.fail("mtools is not installed (tools/setup.sh --test installs it)")
+    want = kernel.read_bytes()
+    m86, p86 = run_to_kernel("8086")
+    m186, p186 = run_to_kernel("80186")
+    try:
+        assert m86.mem.data[PV_FLAGS] & PVF_STRING_IO == 0
+        assert m186.mem.data[PV_FLAGS] & PVF_STRING_IO == PVF_STRING_IO
+        # at the kernel's first instruction the boot sector has loaded it at 0060:0000 through INT 13h
+        for m in (m86, m186):
+            assert (m.cpu.sregs[1], m.cpu.ip) == (0x0060, 0x0000)
+            assert bytes(m.mem.data[0x600:0x600 + len(want)]) == want
+        boot86 = p86.marks[2][0] - p86.marks[1][0]
+        boot186 = p186.marks[2][0] - p186.marks[1][0]
+        # about 760 instructions fewer per sector read
+        assert boot186 < boot86 / 2, (boot186, boot86)
+        assert p186.marks[1][0] < POST_INSN_BUDGET
+    finally:
+        m86.close()
+        m186.close()
+
+
+def ram_size_with_ram_ending_at(page):
+    m = Machine(floppies=[image_path("freedos-minimal-360k.img")], clock="virtual", snapshot=True)
+    try:
+        for p in range(page, 0xA0):
+            m.mem.kind[p] = ROM  # writes dropped: the probe pattern does not hold
+        boot_until(m, 1)
+        return m.mem.data[BDA_MEM_KB] | (m.mem.data[BDA_MEM_KB + 1] << 8)
+    finally:
+        m.close()
+
+
+def test_ram_sizing_finds_the_exact_size():
+    assert ram_size_with_ram_ending_at(0xA0) == 640
+    assert ram_size_with_ram_ending_at(0x4F) == 316   # not a multiple of the 16K coarse step
+    assert ram_size_with_ram_ending_at(0x50) == 320   # exactly on one
+    assert ram_size_with_ram_ending_at(0x11) == 68    # just above the 64K never probed
+
+
+def test_80186_instructions_are_only_the_guarded_string_io():
+    # The BIOS stays 8086 code: `cpu 186` opens exactly one REP INSW/OUTSW at a time, reached
+    # only when post_detect_cpu found an 80186 (PVF_STRING_IO), and `cpu 8086` follows at once.
+    from conftest import ROOT
+
+    opened = []
+    for path in sorted((ROOT / "bios").rglob("*.asm")):
+        lines = [line.split(";")[0].strip() for line in path.read_text().splitlines()]
+        for i, line in enumerate(lines):
+            if line.startswith("cpu ") and line != "cpu 8086":
+                assert line == "cpu 186", (path.name, line)
+                assert lines[i + 1] in ("rep insw", "rep outsw") and lines[i + 2] == "cpu 8086", path.name
+                opened.append(path.name)
+    assert opened == ["ata.asm", "ata.asm"]

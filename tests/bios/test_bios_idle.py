@@ -1,0 +1,27 @@
+"""DOS idling at its prompt costs few guest instructions: after a second in which every timer
+tick ran out of empty INT 16h AH=01h/11h polls, the BIOS halts the CPU after a few polls per tick
+(the 8254 at 18.2 Hz wakes it); a key typed then is still taken at once, and a command that polls
+for Ctrl+C while it works (DIR over a cached directory) is not mistaken for idling."""
+from pcemu.machine import Machine
+
+from conftest import image_path
+
+# FreeDOS's prompt loop is ~230 instructions a poll: 64 polls a tick (the limit before a
+# caller is known to spin) would be ~270,000 instructions a second; 8 are ~36,000.
+IDLE_INSNS_PER_SECOND = 80_000
+
+
+def test_idle_prompt_is_cheap_and_still_answers_keys():
+    with Machine(floppies=[image_path("freedos-minimal-360k.img")], clock="virtual", snapshot=True) as m:
+        assert m.run_until_text("A:\\>", timeout=120)
+        assert m.run_until_idle(timeout=60)
+        m.run(seconds=1.5)  # a second of 64 polls a tick before the BIOS is sure
+        start = m.cpu.icount
+        m.run(seconds=2.0)
+        per_second = (m.cpu.icount - start) / 2.0
+        assert per_second < IDLE_INSNS_PER_SECOND, per_second
+        m.type_text("VER\r")
+        assert m.run_until_text("FreeCom version", timeout=60, max_insns=5_000_000)
+        m.type_text("DIR\r")
+        assert m.run_until_idle(timeout=60)
+        assert "bytes free" in m.screen_text()

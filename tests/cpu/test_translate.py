@@ -1,0 +1,398 @@
+"""The translating tier (pcemu/cpu/translate.py) against the interpreter.
+
+Every program here runs twice on a bare CPU, interpreted and with the
+translating tier, and must leave the same registers, flags, memory and
+instruction count; the answers are also checked against values worked out
+by hand. Guest programs are assembled with NASM.
+"""
+import re
+import subprocess
+
+import pytest
+
+from conftest import require_tool
+
+from pcemu.bus import CODE, RAM, IoPorts, Memory
+from pcemu.cpu import CPU
+from pcemu.cpu import translate
+
+SEG = 0x1000
+
+
+@pytest.fixture(autouse=True, scope="module")
+def low_threshold():
+    """Short guest loops here: translate after 50 entries instead of the tier's default."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(translate, "HOT_ENTRIES", 50)
+        yield
+BASE = SEG << 4
+
+
+def assemble(tmp_path, source, name="prog"):
+    require_tool("nasm")
+    src = tmp_path / (name + ".asm")
+    src.write_text("bits 16\ncpu 186\n" + source)
+    out = tmp_path / (name + ".bin")
+    subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(src)], check=True)
+    return out.read_bytes()
+
+
+class _Pic:
+    """Raises one IRQ (vector 08h) when the instruction count reaches ``at``."""
+
+    def __init__(self, cpu, at):
+        self.cpu = cpu
+        self.at = at
+        self.taken_at = None
+
+    def acknowledge(self):
+        self.taken_at = self.cpu.icount
+        self.cpu.set_intr(False)
+        return 0x08
+
+
+def load(program, model="80186", tier="interp", quantum=None):
+    mem = Memory()
+    cpu = CPU(mem, IoPorts(), model=model)
+    mem.data[BASE:BASE + len(program)] = program
+    cpu.sregs[:] = [SEG, SEG, SEG, SEG]
+    cpu.regs[4] = 0xFFFE
+    cpu.ip = 0
+    if tier == "auto":
+        cpu.enable_translation()
+    return cpu, mem
+
+
+def run_to_halt(cpu, quantum=100000, limit=20_000_000):
+    while not cpu.halted and cpu.icount < limit:
+        cpu.run(quantum)
+    assert cpu.halted, "guest did not halt"
+
+
+def both(program, model="80186", quantum=100000):
+    """Run in both tiers; assert they agree; return the translated (cpu, mem)."""
+    out = {}
+    for tier in ("interp", "auto"):
+        cpu, mem = load(program, model, tier)
+        run_to_halt(cpu, quantum)
+        out[tier] = (cpu, mem)
+    (icpu, imem), (tcpu, tmem) = out["interp"], out["auto"]
+    assert tcpu.regs == icpu.regs and tcpu.sregs == icpu.sregs and tcpu.ip == icpu.ip
+    assert tcpu.get_flags() == icpu.get_flags()
+    assert tcpu.icount == icpu.icount
+    assert tmem.data == imem.data
+    assert tcpu.translator.translated_insns > tcpu.icount // 2, "the hot loops did not run translated"
+    return tcpu, tmem
+
+
+def region_at(cpu, ip):
+    return cpu.translator.entry_region.get((SEG << 16) | ip)
+
+
+# --- the benchmark guest ------------------------------------------------------------------
+@pytest.mark.parametrize("model", ["8086", "80186"])
+def test_bench_guest_same_results_and_counts(model):
+    from pcemu import bench
+
+    with open(bench.bench_path(), "rb") as f:
+        program = f.read()
+    cpu, mem = both(program, model)
+    res = mem.data[BASE + bench.RESULTS:BASE + bench.RESULTS + 8]
+    words = [res[i] | (res[i + 1] << 8) for i in range(0, 8, 2)]
+    want = bench.expected_results()
+    assert words == [want["primes"], want["checksum"], want["mismatches"], want["done"]]
+
+
+def test_budget_is_never_overshot():
+    """run(n) stops where the interpreter stops (after n instructions, or one
+    more after a MOV SS / STI shadow), so virtual-clock timers fire at the
+    same instruction in both tiers."""
+    from pcemu import bench
+
+    with open(bench.bench_path(), "rb") as f:
+        program = f.read()
+    icpu, _ = load(program, tier="interp")
+    tcpu, _ = load(program, tier="auto")
+    for n in (1, 2, 3, 5, 7, 11, 13, 17, 997, 1000, 4999):
+        for _ in range(40):
+            assert tcpu.run(n) == icpu.run(n)
+            assert (tcpu.icount, tcpu.ip, tcpu.regs) == (icpu.icount, icpu.ip, icpu.regs)
+    assert tcpu.translator.translated_insns > 0
+
+
+# --- self-modifying code ------------------------------------------------------------------
+SMC_TEMPLATE = """
+        org 0
+start:  mov bp, 2
+round:  call 0x1000:other      ; far call: the other loop is a region of its own
+        mov cx, 3000
+        xor ax, ax
+x:      add ax, 3              ; 83 C0 03: the immediate is at x+2
+        loop x
+        push ax
+{patch}
+        dec bp
+        jnz round
+        pop bx                 ; second round
+        pop dx                 ; first round
+        cli
+        hlt
+patch5: add ax, 5
+        times 0x300-($-$$) db 0x90
+other:  mov cx, 3000
+        xor di, di
+y:      add di, 1
+        loop y
+        retf
+"""
+
+PATCHES = {
+    "mov": "        mov byte [x+2], 5",
+    "stos": "        mov di, x+2\n        mov al, 5\n        cld\n        stosb",
+    "rep_movs": "        mov si, patch5\n        mov di, x\n        mov cx, 3\n        cld\n        rep movsb",
+}
+
+
+@pytest.mark.parametrize("how", sorted(PATCHES))
+def test_write_into_translated_code_invalidates_exactly_that_region(tmp_path, how):
+    program = assemble(tmp_path, SMC_TEMPLATE.format(patch=PATCHES[how]))
+    cpu, mem = both(program)
+    # the first round added 3s, the patched second round 5s
+    assert cpu.regs[2] == 9000 and cpu.regs[3] == 15000
+    tr = cpu.translator
+    # the patch runs in both rounds; the second one writes the same bytes again
+    assert tr.invalidations == 1, "only the patched region may go, once"
+    other = region_at(cpu, 0x300 + 5)   # y
+    assert other is not None and other.live
+    # the patched loop was translated again, from the new bytes
+    x = program.index(b"\x83\xC0\x03")
+    again = region_at(cpu, x)
+    assert again is not None and again.live and "t_b = 5\n" in again.source
+
+
+def test_data_writes_next_to_code_do_not_leave_the_page_slow(tmp_path, monkeypatch):
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 60000
+        xor ax, ax
+l:      add ax, 1
+        mov [counter], ax      ; data in the same 4 KiB page as the loop
+        loop l
+        cli
+        hlt
+counter: dw 0
+""")
+    calls = []
+    original = translate.Translator.code_written
+
+    def counting(self, addr):
+        calls.append(addr)
+        return original(self, addr)
+
+    monkeypatch.setattr(translate.Translator, "code_written", counting)
+    cpu, mem = both(program)    # also: most of the loop ran translated
+    assert mem.data[BASE + len(program) - 2] == 60000 & 0xFF
+    assert mem.kind[BASE >> 12] == CODE
+    # the data writes never reached the invalidation path
+    assert calls == [] and cpu.translator.invalidations == 0
+
+
+def test_code_page_returns_to_ram_when_its_last_region_goes(tmp_path):
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 2000
+l:      inc ax
+        loop l
+        cli
+        hlt
+""")
+    cpu, mem = load(program, tier="auto")
+    run_to_halt(cpu)
+    page = BASE >> 12
+    assert mem.kind[page] == CODE
+    region = region_at(cpu, 3)
+    assert region is not None
+    # a write beside the code: a miss, the region stays
+    assert not mem.write8(BASE + 0x800, 1)
+    assert region.live and mem.kind[page] == CODE
+    # a write into it: the region goes, and with it the page's CODE kind
+    assert mem.write8(BASE + 3, 0x43)   # INC AX becomes INC BX
+    assert not region.live and mem.kind[page] == RAM
+
+
+# --- interrupts -----------------------------------------------------------------------------
+IRQ_PROGRAM = """
+        org 0
+        xor ax, ax
+        mov ds, ax
+        mov word [8*4], handler
+        mov word [8*4+2], 0x1000
+        mov ax, cs
+        mov ds, ax
+        sti
+        mov cx, 50000
+l:      add dx, cx
+        loop l
+        cli
+        hlt
+handler:
+        inc word [cs:count]
+        iret
+count:  dw 0
+"""
+
+
+@pytest.mark.parametrize("at", [1234, 5001, 20000])
+def test_irq_taken_at_the_same_instruction_as_the_interpreter(tmp_path, at):
+    program = assemble(tmp_path, IRQ_PROGRAM)
+    taken = {}
+    for tier in ("interp", "auto"):
+        cpu, mem = load(program, tier=tier)
+        pic = _Pic(cpu, at)
+        cpu.intc = pic
+        # the machine raises IRQs between run() calls (timers fire between quanta)
+        cpu.run(at - cpu.icount)
+        cpu.set_intr(True)
+        run_to_halt(cpu, quantum=1000)
+        taken[tier] = (pic.taken_at, cpu.icount, list(cpu.regs))
+    assert taken["auto"] == taken["interp"]
+    assert taken["auto"][0] == at
+
+
+def test_trap_flag_runs_interpreted(tmp_path):
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 30000
+l:      inc ax
+        loop l
+        cli
+        hlt
+""")
+    cpu, _ = load(program, tier="auto")
+    cpu.run(4000)                       # hot: the loop is translated now
+    assert cpu.translator.translated_insns > 0
+    done = cpu.translator.translated_insns
+    # int 1 handler: IRET at 0:0500
+    cpu.mem.data[0x500] = 0xCF
+    cpu.mem.data[4:8] = bytes([0x00, 0x05, 0x00, 0x00])
+    cpu.set_flags(cpu.get_flags() | 0x100)
+    cpu.run(10)
+    assert cpu.translator.translated_insns == done
+
+
+# --- flags ----------------------------------------------------------------------------------
+def test_dead_flags_are_not_computed(tmp_path):
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 1000
+l:      add ax, bx       ; dead: the SUB below overwrites every flag
+        sub dx, 1        ; read by JNZ (tested on its own result)
+        jnz l
+        cli
+        hlt
+""")
+    cpu, _ = load(program, tier="auto")
+    region = cpu.translator.force(SEG, 3)
+    src = region.source
+    body = src[src.index("if pc == 0"):]
+    # the ADD leaves its flags only on exit paths; the SUB's JNZ reads its temporaries
+    add_at = body.index("# 0003")
+    sub_at = body.index("# 0005")
+    assert "fk = 1" not in body[add_at:sub_at]
+    assert "if not ((t_r & 65535) == 0)" in body
+
+
+def test_flags_at_exit_are_the_interpreters(tmp_path):
+    # exits right after dead flag writers must still leave the right lazy flags
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 5000
+l:      add ax, 7
+        inc bx
+        rol dx, 1
+        loop l
+        pushf
+        pop si
+        cli
+        hlt
+""")
+    both(program, quantum=777)   # odd quanta: many budget exits in mid-loop
+
+
+# --- source, names, dumps -------------------------------------------------------------------
+def test_blocks_have_names_and_visible_source(tmp_path):
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 10
+l:      div cl            ; not translated: a DIV can fault
+        loop l
+        cli
+        hlt
+""")
+    cpu, _ = load(program, tier="auto")
+    region = cpu.translator.force(SEG, 0)
+    assert region.fn.__name__ == "block_1000_0000"
+    assert region.filename.startswith("<pcemu block 1000:0000")
+    import linecache
+
+    assert linecache.getline(region.filename, 1).startswith("def block_1000_0000(")
+
+
+def test_dump_blocks_writes_the_source(tmp_path):
+    program = assemble(tmp_path, "org 0\nmov cx, 5\nl: inc ax\nloop l\ncli\nhlt\n")
+    mem = Memory()
+    cpu = CPU(mem, IoPorts())
+    mem.data[BASE:BASE + len(program)] = program
+    cpu.sregs[:] = [SEG] * 4
+    cpu.enable_translation(dump_dir=str(tmp_path / "blocks"))
+    region = cpu.translator.force(SEG, 0)
+    files = list((tmp_path / "blocks").iterdir())
+    assert len(files) == 1 and files[0].name.startswith("block_1000_0000")
+    assert files[0].read_text() == region.source
+
+
+# --- memory-mapped devices ------------------------------------------------------------------
+class _LoggingDevice:
+    """A memory-mapped page that records (icount, kind, address, value) of every access."""
+
+    def __init__(self, cpu):
+        self.cpu = cpu
+        self.log = []
+        self.cells = bytearray(0x1000)
+
+    def mem_read8(self, addr):
+        v = self.cells[addr & 0xFFF]
+        self.log.append((self.cpu.icount, "r", addr, v))
+        return v
+
+    def mem_write8(self, addr, value):
+        self.cells[addr & 0xFFF] = value
+        self.log.append((self.cpu.icount, "w", addr, value))
+
+
+def test_mmio_sees_the_interpreters_instruction_count(tmp_path):
+    program = assemble(tmp_path, """
+        org 0
+        mov ax, 0xA000
+        mov es, ax
+        mov cx, 3000
+        xor di, di
+l:      mov [es:di], cl          ; byte write
+        mov ax, [es:di]          ; word read
+        add [es:0x10], ax        ; read-modify-write of a word
+        inc di
+        and di, 0x7FF
+        loop l
+        cli
+        hlt
+""")
+    logs = {}
+    for tier in ("interp", "auto"):
+        cpu, mem = load(program, tier=tier)
+        dev = _LoggingDevice(cpu)
+        mem.map_device(0xA0000, 0x1000, dev)
+        run_to_halt(cpu, quantum=997)
+        logs[tier] = (dev.log, cpu.icount, list(cpu.regs))
+        if tier == "auto":
+            assert cpu.translator.translated_insns > cpu.icount // 2
+    assert logs["auto"] == logs["interp"]

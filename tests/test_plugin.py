@@ -1,0 +1,117 @@
+"""The pytest plugin's ``dos`` fixture, used as a project using pcemu would use it.
+
+The one-command tests below are also the plugin's speed target (20 tests, one DOS
+command each, <= 10 s in all under PyPy, the session's boot aside): run
+``pytest tests/test_plugin.py -k one_command --durations=0``. Referees: mtools for the
+disk listing and files, the host for what the guest writes."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILTIN_IMAGE, ROOT, image_path, require_module, require_tool
+
+BUILTIN_FILES = ["KERNEL.SYS", "COMMAND.COM", "CONFIG.SYS", "AUTOEXEC.BAT", "README.TXT"]
+
+
+def mtype(name):
+    require_tool("mtype")
+    return subprocess.run(["mtype", "-i", str(image_path(BUILTIN_IMAGE)), "::/" + name], check=True,
+                          capture_output=True).stdout.decode("cp437")
+
+
+ONE_COMMAND = [
+    ("VER", lambda out: "FreeCom version 0.82 pl 3" in out),
+    ("VER /R", lambda out: "FreeDOS kernel version 0.0.40" in out),
+    ("ECHO hello world", lambda out: out == "hello world\n"),
+    ("ECHO %COMSPEC%", lambda out: out == "A:\\COMMAND.COM\n"),
+    ("SET", lambda out: "COMSPEC=A:\\COMMAND.COM" in out and "PATH=" in out),
+    ("DIR", lambda out: all(n.split(".")[0] in out for n in BUILTIN_FILES)),
+    ("DIR /B", lambda out: sorted(out.split()) == sorted(BUILTIN_FILES)),
+    ("DIR /W", lambda out: "[" not in out and "KERNEL.SYS" in out.replace(" ", "").replace("KERNELSYS", "KERNEL.SYS")
+     or "KERNEL" in out),
+    ("DIR C:", lambda out: "HOSTFOLDER" in out or "Volume in drive C" in out),
+    ("TYPE CONFIG.SYS", lambda out: out.replace("\n", "\r\n").rstrip("\r\n\x1a") == mtype("CONFIG.SYS").rstrip("\r\n\x1a")),
+    ("TYPE README.TXT", lambda out: "freedosbootdisks" in out),
+    ("TYPE AUTOEXEC.BAT", lambda out: out.strip().endswith("cls")),
+    ("VOL", lambda out: "FREEDOS" in out),
+    ("VOL C:", lambda out: "HOSTFOLDER" in out),
+    ("PATH", lambda out: out.strip().upper().startswith("PATH=")),
+    ("CD", lambda out: out.strip() == "A:\\"),
+    ("MD C:\\NEW", lambda out: out == ""),
+    ("ECHO one two three>C:\\OUT.TXT", lambda out: out == ""),
+    ("REM nothing", lambda out: out == ""),
+    ("DATE /T", lambda out: "2000" in out),
+]
+
+
+@pytest.mark.parametrize("line, check", ONE_COMMAND, ids=[c for c, _ in ONE_COMMAND])
+def test_one_command(dos, line, check):
+    out = dos.run(line)
+    assert check(out), out
+
+
+def test_exit_code_and_files_on_c(dos):
+    dos.write_file("EXIT7.COM", bytes([0xB8, 0x07, 0x4C, 0xCD, 0x21]))  # mov ax,4C07h / int 21h
+    dos.write_file("C:\\DATA.TXT", b"line one\r\nline two\r\n")
+    assert dos.run("C:\\EXIT7") == ""
+    assert dos.errorlevel() == 7
+    assert dos.run("TYPE C:\\DATA.TXT") == "line one\nline two\n"
+    assert dos.run("COPY C:\\DATA.TXT C:\\COPY.TXT").strip() == "C:\\DATA.TXT => C:\\COPY.TXT"
+    assert dos.read_file("COPY.TXT") == b"line one\r\nline two\r\n"
+    dos.write_file("LATE.TXT", b"written after DOS used C:")  # DOS drops its buffers first
+    # No line end in the file: the one before the next prompt is COMMAND.COM's.
+    assert dos.run("TYPE C:\\LATE.TXT") == "written after DOS used C:\n"
+    dos.write_file("DATA.TXT", b"replaced")
+    assert dos.run("TYPE C:\\DATA.TXT") == "replaced\n"
+
+
+def test_type_and_screen(dos):
+    dos.type("ECHO typed through the keyboard\r")
+    assert "typed through the keyboard" in dos.screen_text().split("ECHO typed", 1)[1]
+
+
+def test_screenshot(dos, tmp_path):
+    pygame = require_module("pygame")
+    dos.run("ECHO picture")
+    path = dos.screenshot(str(tmp_path / "s.png"))
+    image = pygame.image.load(str(path))
+    assert image.get_size() == (720, 400)
+    colours = {tuple(image.get_at((x, y)))[:3] for x in range(0, 720, 3) for y in range(0, 400, 3)}
+    assert (0, 0, 0) in colours and (170, 170, 170) in colours
+
+
+def test_each_test_starts_from_the_boot_state(dos):
+    # test_exit_code_and_files_on_c wrote to C: in its own machine: nothing of it is here.
+    assert "File not found" in dos.run("DIR C:\\DATA.TXT") or "not found" in dos.run("DIR C:\\DATA.TXT").lower()
+
+
+def test_a_failing_test_shows_the_last_screen(tmp_path):
+    (tmp_path / "test_fails.py").write_text(
+        "def test_fails(dos):\n"
+        "    dos.run('ECHO shown-on-failure')\n"
+        "    assert False\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                       capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=600)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "DOS screen (last)" in r.stdout, r.stdout
+    section = r.stdout.split("DOS screen (last)", 1)[1]
+    assert "shown-on-failure" in section and "@pcemu-ready@" in section
+
+
+def test_options_choose_the_image_and_cpu(tmp_path):
+    src = shutil.copyfile(str(image_path(BUILTIN_IMAGE)), str(tmp_path / "mine.img"))
+    (tmp_path / "test_opts.py").write_text(
+        "def test_opts(dos):\n"
+        "    assert dos.machine.cpu_model == '8086'\n"
+        "    assert not dos.machine.floppy_drives[0].builtin\n"
+        "    assert 'KERNEL' in dos.run('DIR')\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--dos-image=%s" % src,
+                        "--dos-cpu=8086", str(tmp_path)], capture_output=True, text=True, env=env,
+                       cwd=str(tmp_path), timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
