@@ -85,6 +85,14 @@ def build_parser():
     p.add_argument("--trace-ports", metavar="FILE", help="write every port access to FILE")
     p.add_argument("--debug-bios", action="store_true", help="print the BIOS debug console (port E9h) on stderr")
     p.add_argument("--bios", metavar="FILE", help="use another 64 KiB BIOS image")
+    p.add_argument("--monitor", metavar="stdio|tcp:PORT",
+                   help="debugger monitor on this terminal or on 127.0.0.1:PORT; the guest starts stopped")
+    p.add_argument("--monitor-script", metavar="FILE", help="run monitor commands from FILE first")
+    p.add_argument("--gdb", type=int, metavar="PORT",
+                   help="GDB remote stub on 127.0.0.1:PORT (waits for gdb; addresses are linear, $pc = CS*16+IP)")
+    p.add_argument("--magic-break", action="store_true", help="stop at xchg bx,bx (Bochs's magic breakpoint)")
+    p.add_argument("--history", type=int, metavar="N",
+                   help="record the last N instructions (shown at a stop or guest fault; slows the run)")
     p.add_argument("--save-state", metavar="FILE",
                    help="save the machine's state to FILE when the run ends normally (and on Ctrl+Alt+W "
                         "in the window)")
@@ -286,6 +294,7 @@ def _main(argv, signals):
             machine.trace_ports(args.trace_ports)
         if args.trace:
             machine.trace_instructions(args.trace)
+        _attach_debugger(machine, args)
         status = _run_front_end(machine, display, console, args)
     except (DiskError, UsageProblem, StateError) as e:
         sys.stderr.write("pcemu: %s\n" % e)
@@ -349,6 +358,18 @@ def _main(argv, signals):
     if signals.status is not None:
         status = signals.status
     return status
+
+
+def _attach_debugger(machine, args):
+    if args.history is not None and args.history < 1:
+        raise UsageProblem("--history needs a positive number of instructions")
+    from .debug.session import SetupError, attach
+
+    try:
+        attach(machine, monitor=args.monitor, script=args.monitor_script, gdb=args.gdb,
+               magic=args.magic_break, history=args.history, serial_stdio=(args.serial == "stdio"))
+    except SetupError as e:
+        raise UsageProblem(str(e))
 
 
 def _os_error_text(e):

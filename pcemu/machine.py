@@ -139,6 +139,8 @@ class Machine:
         self._host_cpu_start = time.process_time()
         self._trace_files = []
         self._insn_trace = None
+        self.debugger = None  # a pcemu.debug.Debugger once one is attached
+        self._debug_run = None  # its run method while debugging is active (see pcemu.debug)
         self.debug_sink = None  # callable(line) for the BIOS debug console (port E9h)
         # Kinds of host input ("keyboard", "serial") that may still arrive: a halted guest
         # that only such input could wake is waiting, not dead. The Python API can type at
@@ -290,15 +292,21 @@ class Machine:
                     if until < budget:
                         budget = max(1, until)
             try:
-                if self._insn_trace is None:
+                if self._debug_run is not None:
+                    executed = self._debug_run(budget)
+                elif self._insn_trace is None:
                     executed = cpu.run(budget)
                 else:
                     executed = cpu.run_traced(budget, self._insn_trace)
             except PrefixLockup as e:
-                raise GuestFault("%s, at %04X:%04X" % (e, cpu.sregs[1], cpu.ip), cpu.dump())
+                from .debug.debugger import guest_report
+
+                raise GuestFault("%s, at %04X:%04X" % (e, cpu.sregs[1], cpu.ip), guest_report(self))
         clock.run_due()
         if self.reset_requested:
             self._do_reset()
+        if self.debugger is not None:
+            self.debugger.after_quantum()
         return executed
 
     def sleep_duration(self, max_seconds):
@@ -353,7 +361,9 @@ class Machine:
             msg = "guest halted with interrupts disabled at %s" % where
         if last:
             msg += " (BIOS: %s)" % printable(last)
-        raise GuestFault(msg, self.cpu.dump())
+        from .debug.debugger import guest_report
+
+        raise GuestFault(msg, guest_report(self))
 
     def run(self, insns=None, seconds=None):
         """Run for ``insns`` guest instructions or ``seconds`` of emulated time (whichever given).
@@ -793,6 +803,14 @@ class Machine:
 
         write = out.write
         self._insn_trace = trace
+
+    def debug_pause(self, around=None):
+        """Stop the guest at the next instruction and open the debugger's monitor: the one
+        configured (--monitor, --gdb), else one on this process's terminal (pcemu.debug).
+        ``around``: (before, after) callables for a front end that shares the terminal."""
+        from .debug.session import pause_into_monitor
+
+        pause_into_monitor(self, around=around)
 
     # ------------------------------------------------------------------ stats
     def stats(self):

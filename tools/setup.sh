@@ -3,7 +3,7 @@
 # with the package and its extras. Idempotent and quiet when nothing is missing.
 # Usage: tools/setup.sh [--test]   (--test also installs the test referees: mtools,
 #        dosfstools, QEMU's i386 system emulator for the chip comparisons, qemu-img,
-#        the font sources)
+#        the font sources, gdb for the GDB stub)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -25,6 +25,7 @@ if [ "$want_test" = 1 ]; then
     command -v fsck.fat >/dev/null 2>&1 || [ -x /sbin/fsck.fat ] || pkgs+=(dosfstools)
     command -v qemu-system-i386 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
     command -v qemu-img >/dev/null 2>&1 || pkgs+=(qemu-utils)
+    command -v gdb >/dev/null 2>&1 || pkgs+=(gdb)
     [ -f /usr/share/consolefonts/default8x16.psf.gz ] || pkgs+=(console-data)
 fi
 

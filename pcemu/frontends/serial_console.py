@@ -4,7 +4,8 @@ With ``--serial=stdio`` our BIOS mirrors console output to COM1 and turns
 COM1 input into keystrokes, so the terminal (or a pipe) is the DOS console.
 
 * On a terminal, stdin is put in raw mode so every key reaches DOS as typed
-  (Ctrl+C included). Ctrl+] is the escape prefix, like telnet's: the key
+  (Ctrl+C included). Ctrl+\\ stops the guest and opens the debugger monitor
+  here (cooked mode until ``c``). Ctrl+] is the escape prefix, like telnet's: the key
   after it is for pcemu (see SERIAL_HOST_KEY_HELP): ``.`` quits, ``1``-``9``
   ``0`` ``-`` ``=`` are F1-F12, any other key is sent with Alt held, and a
   second Ctrl+] sends Ctrl+] itself. Alt and function keys go to the guest
@@ -45,6 +46,7 @@ HELP_AFTER_ESCAPE = ord("?")
 FUNCTION_KEYS_AFTER_ESCAPE = b"1234567890-="  # F1..F12
 SERIAL_HOST_KEY_HELP = ("Ctrl+] then: . quit, 1-9 0 - = F1-F12, another key = Alt+key, "
                         "Ctrl+] = Ctrl+] itself, ? this help")
+MONITOR_KEY = 0x1C  # Ctrl+\ : stop the guest and open the debugger monitor on this terminal
 SETTLE_NS = 2_500_000_000  # longer than FreeDOS's 2 s F5/F8 wait
 FULL_SCREEN_CHECK_SECONDS = 0.5
 FULL_SCREEN_MESSAGE = ("program switched to a screen the serial console cannot show: "
@@ -85,6 +87,7 @@ class StdioConsole:
         self.err_fd = 2 if stderr_fd is None else stderr_fd
         self.eof = False
         self.quit = False
+        self.monitor_requested = False
         self.error = None  # the OSError that made stdout unusable
         self._saved_tty = None
         self.interactive = os.isatty(self.in_fd)
@@ -207,9 +210,19 @@ class StdioConsole:
                         self.keystrokes.append(stroke)
             elif byte == ESCAPE_KEY:
                 self.escape_pending = True
+            elif byte == MONITOR_KEY:
+                self.monitor_requested = True
             else:
                 out.append(byte)
         return bytes(out)
+
+    def cooked(self):
+        """Hand the terminal to line-by-line use (the monitor) until raw() is called."""
+        self.restore()
+
+    def raw(self):
+        if self.interactive:
+            self._enter_raw_mode()
 
 
 def run_headless(machine, console, timeout=None):
@@ -246,6 +259,9 @@ def run_headless(machine, console, timeout=None):
         while console.keystrokes:
             machine.queue_keystroke(console.keystrokes.pop(0))
         watch.check()
+        if console.monitor_requested:
+            console.monitor_requested = False
+            machine.debug_pause(around=(console.cooked, console.raw))
         if settle is not None and not settle.done and settle.check():
             machine.send_serial(bytes(held))
             held.clear()

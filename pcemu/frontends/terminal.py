@@ -9,7 +9,8 @@ last frame are written; curses sends only what differs on the terminal.
 
 Keys typed in the terminal become whole key strokes (make then break codes)
 in scancode set 1, queued and fed to the guest as fast as it takes them.
-Ctrl+] quits.
+Ctrl+] quits; Ctrl+\\ stops the guest and opens the debugger monitor on the
+terminal (the screen comes back when the monitor continues).
 
 A status line under the screen names the host keys (on a terminal of exactly
 the guest's size, for the first seconds only). A terminal smaller than the
@@ -43,7 +44,8 @@ from .keyboard import US_CHARS, USAGE, char_to_scancodes, press_and_release
 
 FRAME_RATE = 30
 QUIT_KEY = 0x1D  # Ctrl+], as in the serial console and telnet
-TERMINAL_HOST_KEY_HELP = "Ctrl+] quits; Esc then a key = Alt+key"
+MONITOR_KEY = 0x1C  # Ctrl+\, as in the serial console: stop the guest, open the debugger monitor
+TERMINAL_HOST_KEY_HELP = "Ctrl+] quits; Esc then a key = Alt+key; Ctrl+\\ debugger monitor"
 HELP_SECONDS = 8.0  # how long the status line stays when it has to cover a guest row
 ALT_PREFIX = 0x1B
 
@@ -107,7 +109,7 @@ def curses_key_table(curses):
     return table
 
 
-CTRL_PUNCTUATION = {0x00: 0x1F, 0x1C: 0x31, 0x1E: 0x23, 0x1F: 0x2D}  # Ctrl+2(@) \ 6(^) -(_)
+CTRL_PUNCTUATION = {0x00: 0x1F, 0x1E: 0x23, 0x1F: 0x2D}  # Ctrl+2(@) 6(^) -(_); Ctrl+\ is MONITOR_KEY
 
 
 class KeyDecoder:
@@ -116,6 +118,7 @@ class KeyDecoder:
     def __init__(self, curses):
         self.keys = curses_key_table(curses)
         self.resize = getattr(curses, "KEY_RESIZE", None)
+        self.monitor_requested = False
 
     def decode(self, codes):
         """``codes``: what one poll read, as ints (curses keys) and 1-char strs.
@@ -134,6 +137,9 @@ class KeyDecoder:
             if n == QUIT_KEY:
                 quit = True
                 break
+            if n == MONITOR_KEY:
+                self.monitor_requested = True
+                continue
             if n == self.resize:
                 resized = True
                 continue
@@ -352,6 +358,18 @@ class Terminal:
                 self.quit = True
             if resized:
                 self.screen.invalidate()
+            if self.decoder.monitor_requested:
+                self.decoder.monitor_requested = False
+                self.machine.debug_pause(around=(self._leave_screen, self._enter_screen))
+
+    def _leave_screen(self):
+        self.curses.def_prog_mode()
+        self.curses.endwin()
+
+    def _enter_screen(self):
+        self.curses.reset_prog_mode()
+        self.screen.invalidate()
+        self.stdscr.refresh()
 
     def wait_for_input(self, seconds):
         """Sleep up to ``seconds``, waking early when a key arrives on the terminal."""

@@ -52,10 +52,11 @@ HOST_KEYS = {
     0x15: "ctrl_alt_del",  # R
     0x13: "pause",  # P
     0x14: "quit",  # Q
+    0x07: "monitor",  # D
     0x1A: "save_state",  # W: write the machine state (with --save-state=FILE)
 }
 HOST_KEY_HELP = ("Ctrl+Alt+ G release, F full screen, S screenshot, V paste, R Ctrl+Alt+Del, P pause, Q quit, "
-                 "W save state")
+                 "W save state, D debugger monitor")
 WINDOW_CLASS = "pcemu"  # X11 WM_CLASS, for window managers and task bars
 
 DEFAULT_PALETTE = (
@@ -539,6 +540,11 @@ class Window:
             self.machine.send_scancodes(press_and_release(0x4C, ctrl=True, alt=True))
         elif action == "paste":
             self.paste()
+        elif action == "monitor":
+            # The guest stops at the next instruction; the monitor takes over the terminal
+            # (or its --monitor connection) until it is told to continue.
+            self.set_grab(False)
+            self.machine.debug_pause()
         elif action == "save_state":
             self.save_state()
 

@@ -74,6 +74,12 @@ def test_ctrl_right_bracket_quits_and_is_not_sent():
     assert strokes == [b"\x1e\x9e"] and quit
 
 
+def test_ctrl_backslash_asks_for_the_monitor_and_is_not_sent():
+    decoder = terminal.KeyDecoder(curses)
+    strokes, quit, _ = decoder.decode(["a", "\x1c", "b"])
+    assert strokes == [b"\x1e\x9e", b"\x30\xb0"] and not quit and decoder.monitor_requested
+
+
 def test_colours_map_pc_order_to_curses_order():
     fc = FakeCurses()
     screen = terminal.TerminalScreen(fc, FakeWindow(), 16, True)
