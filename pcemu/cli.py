@@ -102,9 +102,9 @@ def build_parser():
     p.add_argument("--load-state", metavar="FILE",
                    help="start from a state saved with --save-state (its disks, unless disks are given: "
                         "they must be the same images)")
-    p.add_argument("--cpu-tier", choices=["interp", "auto"], default="interp",
+    p.add_argument("--cpu-tier", choices=["interp", "auto"], default="auto",
                    help="interp: interpret every instruction; auto: translate hot code into Python "
-                        "functions (same results, faster) (default interp)")
+                        "functions (same results, faster) (default auto)")
     p.add_argument("--dump-blocks", metavar="DIR", help="write the source of every translated block to DIR")
     p.add_argument("--version", action="version", version="pcemu %s" % __version__)
     return p

@@ -117,7 +117,7 @@ class Machine:
 
     def __init__(self, disks=(), floppies=(), hdds=(), cpu="80186", clock="virtual",
                  serial=None, serial_console=False, snapshot=False, bios=None,
-                 rtc_epoch=None, translate="interp", dump_blocks=None):
+                 rtc_epoch=None, translate="auto", dump_blocks=None):
         if cpu not in ("8086", "80186"):
             raise ValueError("unknown CPU model %r (use 8086 or 80186)" % (cpu,))
         if translate in (True, False):
