@@ -51,7 +51,6 @@ from .errors import GuestFault, Timeout
 from .irq import IrqLine
 from . import state
 from .resources import BIOS_IMAGE_NAME, data_file
-from .screenshot import picture, write_png
 
 # The BIOS ROM built from bios/ by bios/build.sh, shipped inside the package.
 BIOS_IMAGE = data_file(BIOS_IMAGE_NAME)
@@ -519,6 +518,8 @@ class Machine:
 
     def screenshot(self, path):
         """Save what the display shows as a PNG (any mode; no pygame needed)."""
+        from .screenshot import picture, write_png
+
         width, height, rows = picture(self.vga)
         write_png(path, width, height, rows)
         return width, height
