@@ -264,10 +264,7 @@ post_detect_cpu:
 ; steps first (checking their first KB), then KB by KB from the last step
 ; that held, so a full 640K takes 36 probes instead of 576.
 post_size_ram:
-        push bx
-        push cx
-        push dx
-        push es
+        SAVE_REGS bx, cx, dx, es
         mov bx, 64
         mov dx, 16                      ; KBs per probe: 16, then 1
 .probe: cmp bx, 640
@@ -294,10 +291,7 @@ post_size_ram:
         mov dx, 1
         jmp .probe
 .sized: mov ax, bx
-        pop es
-        pop dx
-        pop cx
-        pop bx
+        RESTORE_REGS bx, cx, dx, es
         ret
 
 ; ---------------------------------------------------------------------
@@ -490,9 +484,7 @@ div32_16:
 ; the smallest head count from 16, 32, 64, 128, 255 that keeps the
 ; cylinder count at or below 1024.
 post_disk_geometry:
-        push si
-        push ax
-        push dx
+        SAVE_REGS si, ax, dx
         mov si, disk_head_choices
 .try:   mov cl, [cs:si]
         xor ch, ch
@@ -506,9 +498,7 @@ post_disk_geometry:
         mov bx, ax
         pop dx
         pop ax
-        push ax
-        push dx
-        push cx
+        SAVE_REGS ax, dx, cx
         mov cx, bx
         call div32_16
         pop cx

@@ -91,3 +91,45 @@ def test_80186_instructions_are_only_the_guarded_string_io():
                 assert lines[i + 1] in ("rep insw", "rep outsw") and lines[i + 2] == "cpu 8086", path.name
                 opened.append(path.name)
     assert opened == ["ata.asm", "ata.asm"]
+
+
+def teletype_boot_instructions(tmp_path, glyphs):
+    """Instructions from reset to a boot sector's final HLT, the sector having printed
+    ``glyphs`` characters through INT 10h AH=0Eh (one row, no wrap, no scroll)."""
+    from pcemu.errors import GuestFault
+
+    code = bytes([
+        0x31, 0xC0,        # xor ax, ax
+        0x8E, 0xD8,        # mov ds, ax
+        0xBE, 0, 0,        # mov si, text   (patched below)
+        0x31, 0xDB,        # xor bx, bx
+        0xFC,              # cld
+        0xAC,              # next: lodsb
+        0x08, 0xC0,        # or al, al
+        0x74, 0x06,        # jz end
+        0xB4, 0x0E,        # mov ah, 0Eh
+        0xCD, 0x10,        # int 10h
+        0xEB, 0xF5,        # jmp next
+        0xFA, 0xF4,        # end: cli; hlt
+    ])
+    text = 0x7C00 + len(code)
+    sector = bytearray(code + b"x" * glyphs + b"\0")
+    sector[5], sector[6] = text & 0xFF, text >> 8
+    sector += bytes(510 - len(sector)) + b"\x55\xaa"
+    path = tmp_path / ("tty%d.img" % glyphs)
+    path.write_bytes(bytes(sector) + bytes(1474560 - 512))
+    m = Machine(floppies=[str(path)], clock="virtual")
+    try:
+        with pytest.raises(GuestFault):
+            m.run(insns=2_000_000)
+        return m.cpu.icount
+    finally:
+        m.close()
+
+
+def test_teletype_glyph_costs_few_instructions(tmp_path):
+    # DOS prints every character through INT 10h AH=0Eh, and cold BIOS code costs the
+    # emulator about 10 us an instruction: a plain glyph takes the short path (about 60
+    # instructions with the boot sector's own five; 155 through the register frame before).
+    per_glyph = (teletype_boot_instructions(tmp_path, 60) - teletype_boot_instructions(tmp_path, 0)) / 60
+    assert per_glyph <= 70, per_glyph
