@@ -8,12 +8,13 @@
 ; A caller that has run out of polls in every tick for KB_SPIN_TICKS ticks
 ; (a second) with nothing else in between - no key, no INT 10h/13h call -
 ; is idle for sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls
-; a tick from then on. A shorter streak is not enough: DOS's DIR polls for
+; a tick from then on (2: FreeDOS's prompt then costs ~10,000 instructions a
+; second, 3.5% of a host core under PyPy; 8 cost 37,000 and 5-7%). A shorter streak is not enough: DOS's DIR polls for
 ; Ctrl+C 64 times in a few ten thousand instructions while it reads a cached
 ; directory. PV_KB_IDLE holds the count in bits 0-6 and the streak in bit 7;
 ; PV_KB_SPIN_TICK the tick the streak began.
 KB_IDLE_POLLS equ 64
-KB_SPIN_POLLS equ 8
+KB_SPIN_POLLS equ 2
 KB_SPIN_TICKS equ 18
 KB_SPINNING   equ 80h
 
