@@ -84,6 +84,11 @@ post_start:
         pop es
 .no_sercon:
 
+        ; ---- keyboard, first half: its self test runs while the video comes up ----
+        POST_CODE 0Bh
+        call kbc_start
+        pushf
+
         ; ---- video ----
         POST_CODE 0Ah
         mov ax, 0003h
@@ -97,10 +102,6 @@ post_start:
         mov si, msg_kb_crlf
         call con_puts
 
-        ; ---- keyboard ----
-        POST_CODE 0Bh
-        call kbc_init
-
         ; ---- time of day ----
         POST_CODE 0Ch
         call post_init_ticks
@@ -109,6 +110,10 @@ post_start:
         POST_CODE 0Dh
         call ata_init_channels
         call post_detect_disks
+
+        ; ---- keyboard, second half: its self test is done by now ----
+        popf
+        call kbc_finish
 
         ; ---- interrupts on ----
         POST_CODE 0Eh
