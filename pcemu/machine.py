@@ -298,7 +298,7 @@ class Machine:
                 else:
                     executed = cpu.run_traced(budget, self._insn_trace)
             except PrefixLockup as e:
-                from .debug.debugger import guest_report
+                from .debug.listing import guest_report
 
                 raise GuestFault("%s, at %04X:%04X" % (e, cpu.sregs[1], cpu.ip), guest_report(self))
         clock.run_due()
@@ -360,7 +360,7 @@ class Machine:
             msg = "guest halted with interrupts disabled at %s" % where
         if last:
             msg += " (BIOS: %s)" % printable(last)
-        from .debug.debugger import guest_report
+        from .debug.listing import guest_report
 
         raise GuestFault(msg, guest_report(self))
 

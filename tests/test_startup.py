@@ -58,3 +58,13 @@ def test_debugger_modules_load_when_asked(tmp_path):
                                    "--clock=virtual", "--timeout=1", "--history=10")
     assert status == 124, err
     assert "pcemu.debug.debugger" in modules and "pcemu.cpu.disasm" in modules
+
+
+def test_guest_fault_report_loads_the_disassembler_not_the_debugger(tmp_path):
+    img = tmp_path / "halt.img"
+    img.write_bytes(b"\xfa\xf4" + bytes(508) + b"\x55\xaa" + bytes(1474560 - 512))   # cli; hlt
+    status, modules, err = run_cli("--disk=%s" % img, "--display=none", "--serial=none", "--snapshot",
+                                   "--clock=virtual", "--timeout=60")
+    assert status == 3, err
+    assert "at CS:IP:\n  0000:7C02  0000" in err   # the dump, with the disassembly at CS:IP
+    assert "pcemu.cpu.disasm" in modules and "pcemu.debug.debugger" not in modules
