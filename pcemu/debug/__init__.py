@@ -11,7 +11,6 @@
 """
 
 
-
 def __getattr__(name):
     # ``pcemu.debug.Debugger``, loaded on first use: importing the package (as
     # ``pcemu.debug.session`` does on every start) must not load the disassembler.
