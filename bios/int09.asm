@@ -26,12 +26,7 @@ KF3_RCTRL   equ 04h
 KF3_RALT    equ 08h
 
 int09_handler:
-        push ax
-        push bx
-        push cx
-        push dx
-        push si
-        push ds
+        SAVE_REGS ax, bx, cx, dx, si, ds
         mov ax, BDA_SEG
         mov ds, ax
         in al, KBC_DATA
@@ -51,12 +46,8 @@ int09_handler:
         hlt
         cli
         jmp .pause
-.out:   pop ds
-        pop si
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+.out:
+        RESTORE_REGS ax, bx, cx, dx, si, ds
         iret
 
 ; AL = scan code byte, DS = 40h.

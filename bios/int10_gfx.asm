@@ -68,12 +68,7 @@ gfx_address:
 ; Pixel at CX, DX <- colour AL (bit 7: XOR with the pixel, except in
 ; 256-colour modes). DS = 40h; all registers kept.
 gfx_plot:
-        push ax
-        push bx
-        push cx
-        push dx
-        push di
-        push es
+        SAVE_REGS ax, bx, cx, dx, di, es
         call gfx_address
         cmp byte [PV_VID_CLASS], VC_PLANAR
         je .planar
@@ -112,22 +107,13 @@ gfx_plot:
         out dx, ax
         mov ax, 0003h
         out dx, ax
-.out:   pop es
-        pop di
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+.out:
+        RESTORE_REGS ax, bx, cx, dx, di, es
         ret
 
 ; CX = x, DX = scan line -> AL = the pixel's colour. DS = 40h; others kept.
 gfx_read_pixel:
-        push bx
-        push cx
-        push dx
-        push di
-        push es
-        push ax
+        SAVE_REGS bx, cx, dx, di, es, ax
         call gfx_address
         cmp byte [PV_VID_CLASS], VC_PLANAR
         je .planar
@@ -155,11 +141,7 @@ gfx_read_pixel:
         mov al, bl
 .out:   pop bx
         mov ah, bh                  ; caller's AH
-        pop es
-        pop di
-        pop dx
-        pop cx
-        pop bx
+        RESTORE_REGS bx, cx, dx, di, es
         ret
 
 ; AH=0Ch: write pixel AL at CX, DX (BH = page: one page in graphics)
@@ -183,14 +165,7 @@ vid_read_pixel:
 ; 00h-7Fh from F000:FA6Eh and 80h-FFh through INT 1Fh, the others all 256
 ; through INT 43h. Background dots are colour 0. DS = 40h; registers kept.
 gfx_draw_char:
-        push ax
-        push bx
-        push cx
-        push dx
-        push si
-        push di
-        push bp
-        push es
+        SAVE_REGS ax, bx, cx, dx, si, di, bp, es
         mov cl, [BDA_VID_CHARH]
         xor si, si
         mov es, si
@@ -241,14 +216,7 @@ gfx_draw_char:
         inc bp
         dec ch
         jnz .row
-        pop es
-        pop bp
-        pop di
-        pop si
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+        RESTORE_REGS ax, bx, cx, dx, si, di, bp, es
         ret
 
 ; Scroll a window in a graphics mode (vid_scroll has clamped it):
@@ -338,9 +306,7 @@ gfx_scroll_lines:
         push es
         pop ds
         rep movsb
-        pop ds
-        pop dx
-        pop cx
+        RESTORE_REGS cx, dx, ds
         cmp word [bp-14], 0
         jne .prev
         inc dx

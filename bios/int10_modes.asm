@@ -166,10 +166,7 @@ vid_find_mode:
 ; BDA's CRTC port already set). The sequencer is held in reset while the
 ; clocking changes, as the VGA requires.
 vid_program_regs:
-        push ax
-        push bx
-        push cx
-        push dx
+        SAVE_REGS ax, bx, cx, dx
         mov dx, 3C4h
         mov ax, 0100h               ; synchronous reset
         out dx, ax
@@ -214,10 +211,7 @@ vid_program_regs:
         xor al, al
         mov cx, 9
         call vid_indexed_block
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+        RESTORE_REGS ax, bx, cx, dx
         ret
 
 ; CX registers from index AL at port DX (index) / DX+1 (data), values from
@@ -232,11 +226,7 @@ vid_indexed_block:
 
 ; Load the DAC with colour set AL (DAC_*): 256 entries, the unused ones black.
 vid_load_dac:
-        push ax
-        push bx
-        push cx
-        push dx
-        push si
+        SAVE_REGS ax, bx, cx, dx, si
         mov dx, 3C6h
         mov ah, al
         mov al, 0FFh                ; PEL mask
@@ -306,11 +296,7 @@ vid_load_dac:
 .black: xor al, al
 .blk:   out dx, al
         loop .blk
-        pop si
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+        RESTORE_REGS ax, bx, cx, dx, si
         ret
 
 ; Out one DAC component for entry BL: 2Ah if BL has a bit of CL, plus 15h

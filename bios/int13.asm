@@ -150,9 +150,7 @@ chs_to_lba:
 ; SI = unit, DX:AX = first LBA, CX = count -> CF=1 if the range runs
 ; past the end of the disk. Preserves all registers.
 lba_range_check:
-        push ax
-        push dx
-        push di
+        SAVE_REGS ax, dx, di
         add ax, cx
         adc dx, 0
         jc .bad
@@ -167,9 +165,8 @@ lba_range_check:
 .ok:    clc
         jmp .out
 .bad:   stc
-.out:   pop di
-        pop dx
-        pop ax
+.out:
+        RESTORE_REGS ax, dx, di
         ret
 
 ; Common body of AH=02h/03h/04h: BL = ATA operation, SI = unit.

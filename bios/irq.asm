@@ -81,10 +81,7 @@ int75_handler:
 ; IRQ8: RTC. The only source we enable is the periodic interrupt that
 ; times INT 15h AH=83h/86h waits (976 us per interrupt at 1024 Hz).
 int70_handler:
-        push ax
-        push bx
-        push ds
-        push es
+        SAVE_REGS ax, bx, ds, es
         mov ax, BDA_SEG
         mov ds, ax
         mov al, 0Ch
@@ -108,10 +105,7 @@ int70_handler:
 .eoi:   mov al, 20h
         out PIC2_CMD, al
         out PIC1_CMD, al
-        pop es
-        pop ds
-        pop bx
-        pop ax
+        RESTORE_REGS ax, bx, ds, es
         iret
 
 rtc_periodic_off:

@@ -84,6 +84,11 @@ post_start:
         pop es
 .no_sercon:
 
+        ; ---- keyboard, first half: its self test runs while the video comes up ----
+        POST_CODE 0Bh
+        call kbc_start
+        pushf
+
         ; ---- video ----
         POST_CODE 0Ah
         mov ax, 0003h
@@ -97,10 +102,6 @@ post_start:
         mov si, msg_kb_crlf
         call con_puts
 
-        ; ---- keyboard ----
-        POST_CODE 0Bh
-        call kbc_init
-
         ; ---- time of day ----
         POST_CODE 0Ch
         call post_init_ticks
@@ -109,6 +110,10 @@ post_start:
         POST_CODE 0Dh
         call ata_init_channels
         call post_detect_disks
+
+        ; ---- keyboard, second half: its self test is done by now ----
+        popf
+        call kbc_finish
 
         ; ---- interrupts on ----
         POST_CODE 0Eh
@@ -264,10 +269,7 @@ post_detect_cpu:
 ; steps first (checking their first KB), then KB by KB from the last step
 ; that held, so a full 640K takes 36 probes instead of 576.
 post_size_ram:
-        push bx
-        push cx
-        push dx
-        push es
+        SAVE_REGS bx, cx, dx, es
         mov bx, 64
         mov dx, 16                      ; KBs per probe: 16, then 1
 .probe: cmp bx, 640
@@ -294,10 +296,7 @@ post_size_ram:
         mov dx, 1
         jmp .probe
 .sized: mov ax, bx
-        pop es
-        pop dx
-        pop cx
-        pop bx
+        RESTORE_REGS bx, cx, dx, es
         ret
 
 ; ---------------------------------------------------------------------
@@ -490,9 +489,7 @@ div32_16:
 ; the smallest head count from 16, 32, 64, 128, 255 that keeps the
 ; cylinder count at or below 1024.
 post_disk_geometry:
-        push si
-        push ax
-        push dx
+        SAVE_REGS si, ax, dx
         mov si, disk_head_choices
 .try:   mov cl, [cs:si]
         xor ch, ch
@@ -506,9 +503,7 @@ post_disk_geometry:
         mov bx, ax
         pop dx
         pop ax
-        push ax
-        push dx
-        push cx
+        SAVE_REGS ax, dx, cx
         mov cx, bx
         call div32_16
         pop cx

@@ -12,12 +12,7 @@ SER_SS3     equ 4               ; ESC O seen
 SER_ESC_TIMEOUT equ 2           ; ticks a lone ESC waits for its sequence
 
 sercon_irq4:
-        push ax
-        push bx
-        push cx
-        push dx
-        push si
-        push ds
+        SAVE_REGS ax, bx, cx, dx, si, ds
         mov ax, BDA_SEG
         mov ds, ax
 .next:  mov dx, COM1_BASE + 5
@@ -33,12 +28,7 @@ sercon_irq4:
         cli
         mov al, 20h
         out PIC1_CMD, al
-        pop ds
-        pop si
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+        RESTORE_REGS ax, bx, cx, dx, si, ds
         iret
 
 ; Called from INT 08h (DS = 40h): an ESC with nothing after it for a

@@ -25,6 +25,34 @@ class _Parser(argparse.ArgumentParser):
         sys.stderr.write("pcemu: %s (see pcemu --help)\n" % message)
         sys.exit(EXIT_USAGE)
 
+    def format_help(self):
+        # The epilog imports every front end: only --help needs it, not each start.
+        if self.epilog is None:
+            self.epilog = _epilog()
+        return super().format_help()
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, told the terminal width: left to itself it imports shutil
+    (and with it bz2, lzma and threading, ~20 ms under PyPy) on every start."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        if width is None:
+            width = terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def terminal_columns():
+    """Columns of the terminal on stdout: $COLUMNS, the terminal's size, or 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
 
 def _positive_int(text):
     try:
@@ -58,7 +86,7 @@ def build_parser():
     p = _Parser(prog="pcemu", usage="pcemu [options] [IMAGE [IMAGE2 ...]]   (IMAGE = --disk=IMAGE)",
                 description="An IBM PC-compatible emulator (8086/80186) that boots DOS. "
                             "Without a disk it boots its built-in FreeDOS floppy.",
-                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_epilog())
+                formatter_class=_HelpFormatter)
     p.add_argument("images", nargs="*", metavar="IMAGE", help="a disk image to attach, as --disk=IMAGE")
     p.add_argument("--disk", action="append", default=[], metavar="IMAGE",
                    help="attach a disk image: floppy sizes become A:/B:, others C:/D: (repeatable)")

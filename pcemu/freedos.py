@@ -10,7 +10,6 @@ Disks project's 1.44M floppy by ``tools/make_freedos_image.py``.
 """
 
 import gzip
-import hashlib
 
 NAME = "built-in FreeDOS"
 RESOURCE = "data/freedos.img.gz"
@@ -20,13 +19,9 @@ _cache = {}
 
 
 def _resource(name):
-    try:
-        from importlib.resources import files
-    except ImportError:  # Python < 3.9 has no files(); the package is a plain directory there
-        import pathlib
+    from .resources import data_file
 
-        return (pathlib.Path(__file__).resolve().parent / name).read_bytes()
-    return files("pcemu").joinpath(name).read_bytes()
+    return data_file(name.rpartition("/")[2]).read_bytes()  # "data/NAME"
 
 
 def image_bytes():
@@ -39,6 +34,8 @@ def image_bytes():
 def image_digest():
     """SHA-256 of the image (what saved states and the run cache are keyed by)."""
     if "digest" not in _cache:
+        import hashlib  # ~0.05 s to import under PyPy: only saved states and `pcemu run` need it
+
         _cache["digest"] = hashlib.sha256(image_bytes()).hexdigest()
     return _cache["digest"]
 

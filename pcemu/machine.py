@@ -51,7 +51,6 @@ from .errors import GuestFault, Timeout
 from .irq import IrqLine
 from . import state
 from .resources import BIOS_IMAGE_NAME, data_file
-from .screenshot import picture, write_png
 
 # The BIOS ROM built from bios/ by bios/build.sh, shipped inside the package.
 BIOS_IMAGE = data_file(BIOS_IMAGE_NAME)
@@ -299,7 +298,7 @@ class Machine:
                 else:
                     executed = cpu.run_traced(budget, self._insn_trace)
             except PrefixLockup as e:
-                from .debug.debugger import guest_report
+                from .debug.listing import guest_report
 
                 raise GuestFault("%s, at %04X:%04X" % (e, cpu.sregs[1], cpu.ip), guest_report(self))
         clock.run_due()
@@ -361,7 +360,7 @@ class Machine:
             msg = "guest halted with interrupts disabled at %s" % where
         if last:
             msg += " (BIOS: %s)" % printable(last)
-        from .debug.debugger import guest_report
+        from .debug.listing import guest_report
 
         raise GuestFault(msg, guest_report(self))
 
@@ -519,6 +518,8 @@ class Machine:
 
     def screenshot(self, path):
         """Save what the display shows as a PNG (any mode; no pygame needed)."""
+        from .screenshot import picture, write_png
+
         width, height, rows = picture(self.vga)
         write_png(path, width, height, rows)
         return width, height

@@ -39,8 +39,6 @@ load either happens whole or not at all.
 """
 
 import collections
-import hashlib
-import json
 import os
 import struct
 import zlib
@@ -409,6 +407,10 @@ class Description:
 
 def write_file(path, header, blobs):
     """Write ``header`` (JSON-able) and ``blobs`` atomically: a crash leaves the old file."""
+    # hashlib (OpenSSL through cffi under PyPy) and json cost 0.05-0.1 s to import: only states need them
+    import hashlib
+    import json
+
     head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode("utf-8")
     parts = [struct.pack("<I", len(head)), head]
     table = []
@@ -439,6 +441,9 @@ def write_file(path, header, blobs):
 
 def read_file(path):
     """(header, blobs) from a state file, or StateError with one line saying why not."""
+    import hashlib
+    import json
+
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:

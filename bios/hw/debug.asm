@@ -47,11 +47,7 @@ con_puts:
 
 ; DX:AX = unsigned 32-bit number -> decimal on screen and debug port.
 con_put_dec32:
-        push ax
-        push bx
-        push cx
-        push dx
-        push si
+        SAVE_REGS ax, bx, cx, dx, si
         mov cx, 0                   ; digit count
         mov si, 10
 .divide:
@@ -71,11 +67,7 @@ con_put_dec32:
         add al, '0'
         call con_putc
         loop .print
-        pop si
-        pop dx
-        pop cx
-        pop bx
-        pop ax
+        RESTORE_REGS ax, bx, cx, dx, si
         ret
 
 ; AX = unsigned 16-bit number -> decimal.

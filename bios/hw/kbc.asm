@@ -59,10 +59,14 @@ kbc_flush:
         pop ax
         ret
 
-; POST: controller self test, command byte, keyboard reset.
-; Failures are reported but never stop boot: a headless machine may run
-; with a keyboard that only ever receives serial-console input.
-kbc_init:
+; POST, in two steps. kbc_start: controller self test, command byte, and
+; the keyboard's reset, up to its ACK; its self test (BAT) then takes a
+; while (1 ms here, up to a second on a real keyboard), so POST goes on with
+; the video, the banner and the disks, and kbc_finish collects the BAT
+; result then instead of polling for it. Failures are reported but never stop boot: a
+; headless machine may run with a keyboard that only ever receives
+; serial-console input. CF from kbc_start = the keyboard did not ACK.
+kbc_start:
         call kbc_flush
         mov al, 0AAh                ; controller self test
         call kbc_command
@@ -82,11 +86,18 @@ kbc_init:
         mov al, 0AEh                ; keyboard interface on
         call kbc_command
         call kbc_flush
-        mov al, 0FFh                ; keyboard reset: ACK then AAh (BAT passed)
+        mov al, 0FFh                ; keyboard reset: ACK now, AAh (BAT passed) later
         call kbd_send
-        jc .kbd_bad
+        jc .no_ack
         cmp al, 0FAh
-        jne .kbd_bad
+        je .out                     ; CF = 0
+.no_ack:
+        stc
+.out:   ret
+
+; CF from kbc_start in: read the BAT result, turn scanning on, set the LEDs.
+kbc_finish:
+        jc .kbd_bad
         call kbc_read
         jc .kbd_bad
         cmp al, 0AAh

@@ -27,10 +27,7 @@ uart_probe:
 ; DS = 40h. Fill 40:00-40:07 with the UARTs that exist, in COM order.
 ; Returns CL = number found.
 uart_detect:
-        push ax
-        push dx
-        push si
-        push di
+        SAVE_REGS ax, dx, si, di
         xor cl, cl
         mov di, BDA_COM_BASE
         mov si, com_candidates
@@ -46,10 +43,7 @@ uart_detect:
         jmp .next
 .done:  mov word [BDA_COM_TIMEOUT], 0101h   ; INT 14h timeouts, in polling rounds
         mov word [BDA_COM_TIMEOUT+2], 0101h
-        pop di
-        pop si
-        pop dx
-        pop ax
+        RESTORE_REGS ax, dx, si, di
         ret
 
 com_candidates: dw 3F8h, 2F8h, 3E8h, 2E8h, 0
@@ -104,10 +98,10 @@ sercon_putc:
         test byte [PV_FLAGS], PVF_SERCON
         pop ax
         pop ds
-        jz .off
-        push cx
-        push dx
-        push ax
+        jz sercon_off
+; AL -> COM1 (the caller knows the serial console is on). Preserves all registers.
+sercon_send:
+        SAVE_REGS cx, dx, ax
         mov dx, COM1_BASE + 5
         mov cx, 0FFFFh
 .wait:  in al, dx
@@ -119,4 +113,5 @@ sercon_putc:
         out dx, al
         pop dx
         pop cx
-.off:   ret
+sercon_off:
+        ret

@@ -10,4 +10,12 @@
   addresses mapped to CS:IP (see its docstring).
 """
 
-from .debugger import Debugger, Stop  # noqa: F401
+
+def __getattr__(name):
+    # ``pcemu.debug.Debugger``, loaded on first use: importing the package (as
+    # ``pcemu.debug.session`` does on every start) must not load the disassembler.
+    if name in ("Debugger", "Stop"):
+        from . import debugger
+
+        return getattr(debugger, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

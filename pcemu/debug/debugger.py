@@ -32,6 +32,7 @@ the handler returns when the user resumes.
 from ..bus import MMIO, PAGE_SHIFT
 from ..cpu.disasm import disassemble_at
 from ..cpu.ops import F_IF, F_TF
+from . import listing
 
 MARK_FAR = 1
 MARK_IRQ = 2
@@ -592,14 +593,7 @@ class Debugger(object):
     # ------------------------------------------------------------ views
     def disassemble(self, cs, ip, count=1):
         """[(cs, ip, bytes, text)] for ``count`` instructions from cs:ip."""
-        out = []
-        model = self.machine.cpu_model
-        for _ in range(count):
-            length, text = disassemble_at(lambda a: self.peek(a)[0], cs, ip, model)
-            code = bytes(self.peek(((cs << 4) + ((ip + i) & 0xFFFF)) & 0xFFFFF)[0] for i in range(length))
-            out.append((cs, ip, code, text))
-            ip = (ip + length) & 0xFFFF
-        return out
+        return listing.disassemble(lambda a: self.peek(a)[0], cs, ip, count, self.machine.cpu_model)
 
     def format_history(self, n=20):
         lines = []
@@ -614,11 +608,7 @@ class Debugger(object):
         return lines
 
     def format_disassembly(self, cs, ip, count=5):
-        lines = []
-        for c, i, code, text in self.disassemble(cs, ip, count):
-            hexbytes = "".join("%02X" % b for b in code)
-            lines.append("%04X:%04X  %-14s  %s" % (c, i, hexbytes, text))
-        return lines
+        return listing.format_rows(self.disassemble(cs, ip, count))
 
     def report(self, stop=None, history=20):
         """Registers, disassembly at CS:IP and the history: for a stop or a guest fault."""
@@ -639,21 +629,3 @@ class Debugger(object):
             lines.append("last %d instructions executed (oldest first):" % min(history, self.history.count))
             lines.extend("  " + l for l in self.format_history(history))
         return "\n".join(lines)
-
-
-def guest_report(machine):
-    """The dump for a guest fault: registers, disassembly at CS:IP, and the history when
-    one was recorded (a debugger attached, ``--history``)."""
-    if machine.debugger is not None:
-        return machine.debugger.report()
-    cpu = machine.cpu
-    lines = [cpu.dump(), "at CS:IP:"]
-    cs, ip = cpu.sregs[1], cpu.ip
-    for _ in range(5):
-        length, text = disassemble_at(machine.mem.read8, cs, ip, machine.cpu_model)
-        code = "".join("%02X" % machine.mem.read8(((cs << 4) + ((ip + i) & 0xFFFF)) & 0xFFFFF)
-                       for i in range(length))
-        lines.append("  %04X:%04X  %-14s  %s" % (cs, ip, code, text))
-        ip = (ip + length) & 0xFFFF
-    lines.append("(no instruction history: run with --history=N to record the last N instructions)")
-    return "\n".join(lines)

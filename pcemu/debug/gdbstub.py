@@ -24,9 +24,7 @@ breakpoints at a linear address), write/read/access watchpoints (Z2/Z3/Z4),
 Ctrl+C (pauses the guest at the next instruction), kill (ends pcemu), detach.
 """
 
-import socket
-import sys
-
+from .connection import LocalConnection, readable
 from .expr import get_reg, set_reg
 
 # (name, bits, type) in gdb's i386 core order; gdb's i386 code requires these names.
@@ -57,27 +55,18 @@ def _checksum(data):
     return sum(data) & 0xFF
 
 
-class GdbStub(object):
+class GdbStub(LocalConnection):
     def __init__(self, debugger, port):
+        super().__init__(port)
         self.dbg = debugger
         self.cpu = debugger.cpu
-        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", port))
-        self.server.listen(1)
-        self.port = self.server.getsockname()[1]
-        self.conn = None
         self.buf = b""
         self.running = False  # gdb is waiting for a stop reply
         self.gdb_bps = {}  # (type, addr, kind) -> Breakpoint
         self.xml = target_xml().encode()
 
     def accept(self):
-        sys.stderr.write("pcemu: waiting for gdb on 127.0.0.1:%d (target remote :%d)\n" % (self.port, self.port))
-        sys.stderr.flush()
-        self.conn, _ = self.server.accept()
-        self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.close()
+        super().accept("waiting for gdb on 127.0.0.1:%d (target remote :%d)" % (self.port, self.port))
 
     def start(self):
         self.dbg.handler = self.on_stop
@@ -86,10 +75,7 @@ class GdbStub(object):
 
     # ------------------------------------------------------------ transport
     def _recv(self):
-        try:
-            data = self.conn.recv(4096)
-        except OSError:
-            data = b""
+        data = self.receive()
         if not data:
             raise SystemExit(0)  # gdb went away: end the run
         self.buf += data
@@ -127,13 +113,7 @@ class GdbStub(object):
 
     def poll(self):
         """While the guest runs: gdb's Ctrl+C pauses it."""
-        import select
-
-        try:
-            r, _, _ = select.select([self.conn], [], [], 0)
-        except (OSError, ValueError):
-            return
-        if r:
+        if readable(self.conn):
             self._recv()
             if b"\x03" in self.buf:
                 self.buf = self.buf.replace(b"\x03", b"")

@@ -13,11 +13,10 @@ interactive source lets the guest run on, printing a report at each stop.
 """
 
 import os
-import select
 import shlex
-import socket
 import sys
 
+from .connection import LocalConnection, readable
 from .expr import ExprError, compile_condition, parse_address, parse_number, set_reg
 
 HELP = [
@@ -93,23 +92,14 @@ class LineSource(object):
     def pending(self):
         if not self.interactive:
             return False
-        try:
-            r, _, _ = select.select([self.f], [], [], 0)
-        except (OSError, ValueError):
-            return False
-        return bool(r)
+        return readable(self.f)
 
 
-class TcpSource(object):
+class TcpSource(LocalConnection):
     """One TCP connection on 127.0.0.1: the monitor's input and output."""
 
     def __init__(self, port):
-        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", port))
-        self.server.listen(1)
-        self.port = self.server.getsockname()[1]
-        self.conn = None
+        super().__init__(port)
         self.buf = b""
         self.name = "tcp:%d" % self.port
         self.interactive = True
@@ -117,10 +107,7 @@ class TcpSource(object):
         self.quit_at_end = True
 
     def accept(self):
-        sys.stderr.write("pcemu: monitor waiting on 127.0.0.1:%d\n" % self.port)
-        sys.stderr.flush()
-        self.conn, _ = self.server.accept()
-        self.server.close()
+        super().accept("monitor waiting on 127.0.0.1:%d" % self.port)
 
     def write(self, text):
         if self.conn is None:
@@ -134,10 +121,7 @@ class TcpSource(object):
         if prompt_to is not None:
             prompt_to("(pcemu) ", newline=False)
         while b"\n" not in self.buf:
-            try:
-                data = self.conn.recv(4096)
-            except OSError:
-                data = b""
+            data = self.receive()
             if not data:
                 return None
             self.buf += data
@@ -145,13 +129,7 @@ class TcpSource(object):
         return line.decode("utf-8", "replace").rstrip("\r")
 
     def pending(self):
-        if self.buf:
-            return True
-        try:
-            r, _, _ = select.select([self.conn], [], [], 0)
-        except (OSError, ValueError):
-            return False
-        return bool(r)
+        return bool(self.buf) or readable(self.conn)
 
 
 class Monitor(object):

@@ -8,8 +8,6 @@ CS:IP, the history) on stderr at each stop and lets the guest go on.
 
 import sys
 
-from .debugger import Debugger
-
 
 class SetupError(Exception):
     """A debugging option that cannot be honoured (bad value, port in use...)."""
@@ -24,6 +22,8 @@ def attach(machine, monitor=None, script=None, gdb=None, magic=False, history=No
                          "use --monitor=tcp:PORT with --serial=stdio")
     if monitor and gdb is not None:
         raise SetupError("use either --monitor or --gdb, not both")
+    from .debugger import Debugger  # only now: it loads the disassembler
+
     dbg = Debugger(machine, history_size=history or 1000)
     if history:
         dbg.set_history(True)
@@ -66,6 +66,8 @@ def pause_into_monitor(machine, source=None, around=None):
     front end leaves raw mode while the monitor reads lines)."""
     dbg = machine.debugger
     if dbg is None:
+        from .debugger import Debugger
+
         dbg = Debugger(machine)
     if dbg.handler is None or getattr(dbg.handler, "__name__", "") == "report":
         from .monitor import LineSource, Monitor

@@ -32,8 +32,6 @@ follows IRQF, so a guest that never reads register C gets no further
 interrupts, as on the real chip.
 """
 
-import calendar
-import datetime
 import time
 
 from .. import floppy
@@ -114,6 +112,36 @@ def _from_bcd(value):
     return (value >> 4) * 10 + (value & 0x0F)
 
 
+
+# Calendar arithmetic of our own: the calendar and datetime modules take ~20 ms to
+# import under PyPy, on every start. Proleptic Gregorian, seconds since 1970 with no
+# leap seconds (what calendar.timegm gives; the tests compare the two).
+_DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def _leap_years_through(year):
+    """Leap years from year 1 up to and including ``year``."""
+    return year // 4 - year // 100 + year // 400
+
+
+def is_leap_year(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def days_in_month(year, month):
+    if month == 2:
+        return 29 if is_leap_year(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def timegm(t):
+    """(year, month, day, hour, minute, second, ...) as seconds since 1970-01-01 00:00."""
+    year, month, day, hour, minute, sec = t[:6]
+    days = ((year - 1970) * 365 + _leap_years_through(year - 1) - _leap_years_through(1969)
+            + _DAYS_BEFORE_MONTH[month - 1] + (month > 2 and is_leap_year(year)) + day - 1)
+    return ((days * 24 + hour) * 60 + minute) * 60 + sec
+
+
 class Rtc146818:
     """The MC146818A and its 128 bytes of CMOS; interrupts on ``irq`` (IRQ8)."""
 
@@ -129,9 +157,9 @@ class Rtc146818:
         self.clock = clock
         self.irq = irq
         if epoch is None:
-            epoch = VIRTUAL_EPOCH if clock.virtual else calendar.timegm(time.localtime())
-        elif isinstance(epoch, datetime.datetime):
-            epoch = calendar.timegm(epoch.timetuple())
+            epoch = VIRTUAL_EPOCH if clock.virtual else timegm(time.localtime())
+        elif hasattr(epoch, "timetuple"):    # a datetime.datetime
+            epoch = timegm(epoch.timetuple())
         self.power_on_epoch = int(epoch)
         self.cmos = bytearray(128)
         self._timer = None
@@ -171,9 +199,9 @@ class Rtc146818:
 
     @staticmethod
     def _fields(seconds):
-        t = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds)
-        weekday = (t.weekday() + 1) % 7 + 1   # Monday=0 in Python; Sunday=1 on the RTC
-        return t.year, t.month, t.day, t.hour, t.minute, t.second, weekday
+        t = time.gmtime(seconds)
+        weekday = (t.tm_wday + 1) % 7 + 1   # Monday=0 in Python; Sunday=1 on the RTC
+        return t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, weekday
 
     def _encode(self, value):
         return value if self.reg_b & B_DM_BINARY else _to_bcd(value)
@@ -206,11 +234,11 @@ class Rtc146818:
         century = _from_bcd(self.cmos[CMOS_CENTURY]) or 20
         year = century * 100 + min(self._decode(regs[REG_YEAR]), 99)
         month = min(max(self._decode(regs[REG_MONTH]), 1), 12)
-        day = min(max(self._decode(regs[REG_DAY]), 1), calendar.monthrange(year, month)[1])
+        day = min(max(self._decode(regs[REG_DAY]), 1), days_in_month(year, month))
         hour = min(self._decode_hour(regs[REG_HOURS]), 23)
         minute = min(self._decode(regs[REG_MINUTES]), 59)
         sec = min(self._decode(regs[REG_SECONDS]), 59)
-        return calendar.timegm((year, month, day, hour, minute, sec, 0, 0, 0))
+        return timegm((year, month, day, hour, minute, sec))
 
     def _update_index(self, t):
         """Number of update cycles since the base, at emulated time ``t``."""

@@ -61,7 +61,6 @@ from pcemu.clock import NS_PER_SEC
 from pcemu import state
 
 from .vga_memory import WINDOW_BASE, WINDOW_SIZE, VgaMemory
-from .vga_scanout import geometry, scan_out
 
 # Miscellaneous output
 MISC_IO_COLOUR = 0x01
@@ -224,10 +223,15 @@ class Vga:
 
     def graphics_frame(self):
         """The picture of a graphics mode (a vga_scanout.GraphicsFrame)."""
+        # imported on first use: its tables take ~20 ms to build, and most runs never show graphics
+        from .vga_scanout import scan_out
+
         return scan_out(self)
 
     def graphics_geometry(self):
         """(width, height, colours) of the graphics mode, in pixels."""
+        from .vga_scanout import geometry
+
         return geometry(self)
 
     def picture_changes(self):

@@ -14,7 +14,8 @@ from conftest import image_path
 PV_FLAGS = 0x4AD
 PVF_STRING_IO = 0x02
 BDA_MEM_KB = 0x413
-POST_INSN_BUDGET = 40_000  # 51,374 before RAM sizing took 16K steps and sectors moved by REP INSW
+POST_INSN_BUDGET = 25_000  # 51,374 before RAM sizing took 16K steps and sectors moved by REP INSW; 29,943
+# before the teletype short path and the keyboard self test overlapping the video and disks (22,619)
 
 
 def boot_until(machine, phase, limit=3_000_000):
@@ -91,3 +92,75 @@ def test_80186_instructions_are_only_the_guarded_string_io():
                 assert lines[i + 1] in ("rep insw", "rep outsw") and lines[i + 2] == "cpu 8086", path.name
                 opened.append(path.name)
     assert opened == ["ata.asm", "ata.asm"]
+
+
+def boot_sector_instructions(tmp_path, name, code, data=b""):
+    """Instructions from reset to the final CLI; HLT of a boot sector made of ``code``
+    (with ``data`` after it, at 7C00h + len(code))."""
+    from pcemu.errors import GuestFault
+
+    sector = bytearray(code + data)
+    sector += bytes(510 - len(sector)) + b"\x55\xaa"
+    path = tmp_path / ("%s.img" % name)
+    path.write_bytes(bytes(sector) + bytes(1474560 - 512))
+    m = Machine(floppies=[str(path)], clock="virtual")
+    try:
+        with pytest.raises(GuestFault):
+            m.run(insns=2_000_000)
+        return m.cpu.icount
+    finally:
+        m.close()
+
+
+def teletype_boot_instructions(tmp_path, glyphs):
+    """... for a sector that prints ``glyphs`` characters through INT 10h AH=0Eh (one row,
+    no wrap, no scroll)."""
+    code = bytearray([
+        0x31, 0xC0,        # xor ax, ax
+        0x8E, 0xD8,        # mov ds, ax
+        0xBE, 0, 0,        # mov si, text   (patched below)
+        0x31, 0xDB,        # xor bx, bx
+        0xFC,              # cld
+        0xAC,              # next: lodsb
+        0x08, 0xC0,        # or al, al
+        0x74, 0x06,        # jz end
+        0xB4, 0x0E,        # mov ah, 0Eh
+        0xCD, 0x10,        # int 10h
+        0xEB, 0xF5,        # jmp next
+        0xFA, 0xF4,        # end: cli; hlt
+    ])
+    text = 0x7C00 + len(code)
+    code[5], code[6] = text & 0xFF, text >> 8
+    return boot_sector_instructions(tmp_path, "tty%d" % glyphs, bytes(code), b"x" * glyphs + b"\0")
+
+
+def key_poll_boot_instructions(tmp_path, function, polls):
+    """... for a sector that polls INT 16h ``function`` (01h/11h) ``polls`` times, the buffer empty."""
+    code = bytes([
+        0xB9, polls & 0xFF, polls >> 8,   # mov cx, polls
+        0xB4, function,                   # next: mov ah, function
+        0xCD, 0x16,                       # int 16h
+        0xE2, 0xFA,                       # loop next
+        0xFA, 0xF4,                       # cli; hlt
+    ])
+    return boot_sector_instructions(tmp_path, "poll%02x_%d" % (function, polls), code)
+
+
+def test_teletype_glyph_costs_few_instructions(tmp_path):
+    # DOS prints every character through INT 10h AH=0Eh, and cold BIOS code costs the
+    # emulator about 10 us an instruction: a plain glyph takes the short path (about 60
+    # instructions with the boot sector's own five; 155 through the register frame before).
+    per_glyph = (teletype_boot_instructions(tmp_path, 60) - teletype_boot_instructions(tmp_path, 0)) / 60
+    assert per_glyph <= 70, per_glyph
+
+
+@pytest.mark.parametrize("function", [0x01, 0x11])
+def test_empty_key_poll_costs_few_instructions(tmp_path, function):
+    # The kernel's F5/F8 wait, DOS's prompt and its Ctrl+C checks poll INT 16h AH=01h/11h
+    # thousands of times in a boot; an empty buffer is answered before any register frame
+    # (about 35 instructions with the test's own three; 55-56 before). 40 polls stay below the
+    # 64 a timer tick allows before the BIOS halts (and no tick comes in the few thousand
+    # instructions measured).
+    per_poll = (key_poll_boot_instructions(tmp_path, function, 41)
+                - key_poll_boot_instructions(tmp_path, function, 1)) / 40
+    assert per_poll <= 40, per_poll

@@ -271,3 +271,26 @@ def test_realtime_epoch_follows_host_clock():
 def test_debug_state():
     rig = Rig()
     assert rig.rtc.debug_state()["time"] == "2000-01-01 00:00:00"
+
+
+# The RTC's own calendar arithmetic (it does not import calendar/datetime, for start-up
+# time) against Python's calendar module, over the years the RTC and its century byte reach.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from pcemu.devices import rtc as rtc_module  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(1900, 2199), st.integers(1, 12), st.integers(1, 31), st.integers(0, 23),
+       st.integers(0, 59), st.integers(0, 59))
+def test_own_calendar_arithmetic_matches_python_calendar(year, month, day, hour, minute, sec):
+    assert rtc_module.days_in_month(year, month) == calendar.monthrange(year, month)[1]
+    day = min(day, calendar.monthrange(year, month)[1])
+    t = (year, month, day, hour, minute, sec)
+    assert rtc_module.timegm(t) == calendar.timegm(t + (0, 0, 0))
+
+
+@pytest.mark.parametrize("when", [datetime.datetime(1970, 1, 1), datetime.datetime(2000, 2, 29, 12, 0, 1),
+                                  datetime.datetime(2100, 3, 1), datetime.datetime(1999, 12, 31, 23, 59, 59)])
+def test_datetime_epoch_is_the_same_second(when):
+    assert Rig(epoch=when).rtc.power_on_epoch == calendar.timegm(when.timetuple())

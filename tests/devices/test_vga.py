@@ -7,8 +7,10 @@ Input Status 1 bits, and IBM code page 437 glyphs (Python's cp437 codec as
 referee for 80h-FFh; the Unicode IBM437 glyph names for the control range).
 """
 
+import pathlib
+
 import pytest
-from qemu_probe import run_probe
+from qemu_probe import run_probe, run_probe_on_pcemu
 
 from pcemu.bus import IoPorts, Memory
 from pcemu.clock import Clock, NS_PER_INSN
@@ -366,3 +368,13 @@ def test_retrace_follows_the_crtc_timing_of_a_480_line_mode():
     assert not r.io.in8(0x3DA) & 0x01
     insns[0] = (481 * line_ns + 1000) // NS_PER_INSN
     assert r.io.in8(0x3DA) & 0x01
+
+
+def test_teletype_agrees_with_qemu_vga_bios(tmp_path):
+    # INT 10h AH=0Eh takes a short path for plain glyphs and the general one for
+    # control characters, the last column and the bottom row: both, against QEMU's VGA BIOS.
+    source = (pathlib.Path(__file__).resolve().parent / "vga_programs" / "teletype_probe.asm").read_text()
+    theirs, image = run_probe(tmp_path, source, extra_args=("-serial", "null"))
+    ours = run_probe_on_pcemu(image)
+    assert len(theirs) == 2 + 2 + 8 * 3 + 6 * 2
+    assert ours == theirs

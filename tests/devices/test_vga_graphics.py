@@ -15,10 +15,9 @@ import struct
 import zlib
 
 import pytest
-from qemu_probe import run_probe
+from qemu_probe import run_probe, run_probe_on_pcemu
 from qemu_screen import build_floppy, compare, pcemu_picture, pcemu_run, qemu_picture
 
-from pcemu.machine import GuestFault, Machine
 
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "vga_programs"
 
@@ -42,15 +41,7 @@ def both(tmp_path, body):
 def test_mode_set_registers_and_dac_agree_with_qemu_vga_bios(tmp_path):
     theirs, image = run_probe(tmp_path, (PROGRAMS / "mode_registers_probe.asm").read_text(),
                               extra_args=("-serial", "null"))
-    m = Machine(floppies=[str(image)], clock="virtual")
-    try:
-        try:
-            m.run_until(lambda mm: mm.serial_output().count(b"\n") >= 13, timeout=120)
-        except GuestFault:
-            pass  # the probe ends halted with interrupts off
-        ours = bytes.fromhex(m.serial_output().decode().replace("\n", "").replace("\r", ""))
-    finally:
-        m.close()
+    ours = run_probe_on_pcemu(image, lines=13)
     modes = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0D, 0x0E, 0x10, 0x12, 0x13]
     size = 1 + 5 + 25 + 9 + 21 + 768
     assert len(theirs) == len(ours) == size * len(modes)
@@ -264,15 +255,7 @@ def test_cga_colour_select_register(tmp_path, select, mode_control, colours):
 def test_palette_and_font_services_agree_with_qemu_vga_bios(tmp_path):
     theirs, image = run_probe(tmp_path, (PROGRAMS / "palette_font_probe.asm").read_text(),
                               extra_args=("-serial", "null"))
-    m = Machine(floppies=[str(image)], clock="virtual")
-    try:
-        try:
-            m.run_until(lambda mm: b"\n" in mm.serial_output(), timeout=120)
-        except GuestFault:
-            pass  # the probe ends halted with interrupts off
-        ours = bytes.fromhex(m.serial_output().decode().strip())
-    finally:
-        m.close()
+    ours = run_probe_on_pcemu(image)
     # Two documented differences. AX=1019h: QEMU's VGA BIOS answers 00h; ours reads back the
     # mask AX=1018h set (7Fh), as the IBM VGA BIOS does. AX=1130h BH=3: QEMU's VGA BIOS is an
     # option ROM with its fonts at C000h; ours is the system BIOS, whose 8x8 font every PC
