@@ -22,6 +22,15 @@ C:; ``dos.screenshot(path)`` a PNG of the screen (needs pygame);
 ``dos.machine`` the ``pcemu.Machine``. When a test that used ``dos`` fails,
 the report shows the last screen.
 
+``dos_factory(image)`` gives the same from another floppy image (booted once
+per session and image, restored for each call), for tests that need more than
+one DOS: ``full = dos_factory("freedos-full.img"); full.run("MEM")``.
+
+Speed: the machines of one process share their translated code
+(``pcemu.cpu.regioncache``), so from the second test on DOS runs from code
+compiled, and warmed up by PyPy's JIT, in the tests before; command lines are
+typed at the serial console, which takes a whole line at once.
+
 Options: ``--dos-image=IMAGE`` boots that floppy image (writes kept in
 memory) instead of the built-in FreeDOS, ``--dos-cpu=8086|80186``,
 ``--dos-clock=virtual|realtime`` (virtual, the default, makes every run
@@ -35,7 +44,7 @@ runs it first when the guest has used C: since, and ``run``/``type`` run it
 before the guest's next command after a host write.
 
 The boot state has C:'s free space counted already (``BOOT_COMMANDS``): DOS
-counts it at the first DIR of C:, 18 M guest instructions for the 32 K clusters,
+counts it at the first DIR of C:, 5 M guest instructions for the 8 K clusters,
 once per session instead of in every test. After a host write DOS counts again.
 """
 
@@ -46,6 +55,9 @@ import shutil
 import pytest
 
 C_DRIVE_BYTES = 32 << 20
+# 4 KiB clusters: 8 K of them. DOS counts the free ones at the first DIR of C: (and after
+# host writes), some 570 guest instructions a cluster.
+C_CLUSTER_BYTES = 4096
 # On every C:, a program that has DOS write out and drop its disk buffers (INT 21h AH=0Dh,
 # disk reset) and read C:'s drive information again, its count of free clusters included
 # (INT 21h AH=32h, get the drive parameter block, makes FreeDOS mark the drive changed):
@@ -57,7 +69,7 @@ RESET_COM = bytes([0xB4, 0x0D, 0xCD, 0x21,    # mov ah, 0Dh / int 21h
                    0x0E, 0x1F, 0xC3])         # push cs / pop ds / ret
 FIXED_TIME = 946684800  # 2000-01-01: the same C: image, byte for byte, in every session
 # Typed at the prompt before the boot state is saved. DOS counts C:'s free clusters the first
-# time a program asks (DIR does): 32 K FAT entries, some 18 M guest instructions, kept by DOS
+# time a program asks (DIR does): 8 K FAT entries, some 5 M guest instructions, kept by DOS
 # from then on. Counted once here, not in every test that lists C:. Then a clear screen.
 BOOT_COMMANDS = ("DIR C:\\ >NUL", "CLS")
 
@@ -96,7 +108,7 @@ def _make_boot_state(folder, floppy, cpu, clock):
     from .machine import Machine
 
     c_image = os.path.join(folder, "c.img")
-    offset = format_fat16(c_image, C_DRIVE_BYTES)
+    offset = format_fat16(c_image, C_DRIVE_BYTES, C_CLUSTER_BYTES)
     from . import fat
 
     with fat.Volume(c_image, offset) as volume:
@@ -143,15 +155,31 @@ def _make_boot_state(folder, floppy, cpu, clock):
     return boot
 
 
+def _boot_state_for(config, tmp_path_factory, floppy):
+    """The session's boot state for ``floppy`` (None: ``--dos-image`` or the built-in FreeDOS),
+    made at the first request."""
+    if floppy is None:
+        floppy = config.getoption("--dos-image")
+    if floppy is not None:
+        floppy = os.path.abspath(os.fspath(floppy))
+    cpu, clock = config.getoption("--dos-cpu"), config.getoption("--dos-clock")
+    states = config.__dict__.setdefault("_pcemu_boot_states", {})
+    key = (floppy, cpu, clock)
+    if key not in states:
+        states[key] = _make_boot_state(str(tmp_path_factory.mktemp("pcemu-dos")), floppy, cpu, clock)
+    return states[key]
+
+
+def _restore(boot):
+    from .machine import Machine
+
+    return Dos(Machine.from_state(boot.state_path, disks=boot.open_disks(), clock=boot.clock))
+
+
 @pytest.fixture(scope="session")
 def dos_boot_state(request, tmp_path_factory):
     """The saved state every ``dos`` fixture starts from (made once per session)."""
-    config = request.config
-    floppy = config.getoption("--dos-image")
-    if floppy is not None:
-        floppy = os.path.abspath(floppy)
-    return _make_boot_state(str(tmp_path_factory.mktemp("pcemu-dos")), floppy, config.getoption("--dos-cpu"),
-                            config.getoption("--dos-clock"))
+    return _boot_state_for(request.config, tmp_path_factory, None)
 
 
 class Dos:
@@ -302,15 +330,31 @@ def _write_bytes(disk, start, data):
 
 
 @pytest.fixture
-def dos(dos_boot_state):
+def dos(request, dos_boot_state):
     """A DOS machine at its prompt (restored from the session's boot state), a blank C:."""
-    from .machine import Machine
-
-    boot = dos_boot_state
-    machine = Machine.from_state(boot.state_path, disks=boot.open_disks(), clock=boot.clock)
-    d = Dos(machine)
+    d = _restore(dos_boot_state)
+    request.node.__dict__.setdefault("_pcemu_dos", []).append(d)
     yield d
-    machine.close()
+    d.machine.close()
+
+
+@pytest.fixture
+def dos_factory(request, tmp_path_factory):
+    """``dos_factory(image=None)``: a Dos like ``dos``'s, booted from the floppy ``image``
+    (writes kept in memory; booted once per session and image, each call restores a fresh
+    machine). ``None``: the session's own image."""
+    made = request.node.__dict__.setdefault("_pcemu_dos", [])
+    mine = []
+
+    def make(image=None):
+        d = _restore(_boot_state_for(request.config, tmp_path_factory, image))
+        made.append(d)
+        mine.append(d)
+        return d
+
+    yield make
+    for d in mine:
+        d.machine.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -318,7 +362,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
-        d = getattr(item, "funcargs", {}).get("dos")
+        made = item.__dict__.get("_pcemu_dos") or []
+        d = made[-1] if made else None   # the machine the test made last
         if isinstance(d, Dos):
             try:
                 screen = "\n".join(line.rstrip() for line in d.screen_text().splitlines()).rstrip("\n")
