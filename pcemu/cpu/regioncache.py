@@ -143,17 +143,6 @@ class RegionCache(object):
         self.misses += 1
         return None
 
-    def places_for(self, is186, max_nodes):
-        """The places with cached regions for this CPU model and size limit, least
-        recently used first."""
-        seen = set()
-        out = []
-        for place, _ in list(self.order.values()):
-            if place[2] == is186 and place[3] == max_nodes and place not in seen:
-                seen.add(place)
-                out.append(place)
-        return out
-
     def add(self, place, log, region):
         cached = CachedRegion(log, region)
         candidates = self.places.setdefault(place, [])

@@ -1286,25 +1286,6 @@ class Translator(object):
         self._install(region)
         return region
 
-    def install_cached(self):
-        """Install every region of the cache that is valid in this machine's memory now,
-        before its code gets hot here (a machine restored from a state other machines of
-        this process ran from). Returns how many were installed."""
-        if self.cache is None:
-            return 0
-        installed = 0
-        for cs, ip, is186, max_nodes in self.cache.places_for(self.is186, MAX_NODES):
-            key = (cs << 16) | ip
-            if key in self.blocks:
-                continue
-            cached = self.cache.find(self.mem, (cs, ip, is186, max_nodes))
-            if cached is not None and cached.fn is not None:
-                self._adopt(cs, ip, cached)
-                self.cache_hits += 1
-                self.regions_translated += 1
-                installed += 1
-        return installed
-
     def _dump(self, region):
         if self.dump_dir:
             try:

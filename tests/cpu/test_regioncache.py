@@ -131,18 +131,6 @@ def test_code_written_in_one_machine_leaves_the_other_ones_region(tmp_path):
     assert second.translator.invalidations == 1 and first.translator.invalidations == 0
 
 
-def test_install_cached_translates_before_the_code_is_hot(tmp_path):
-    program = assemble(tmp_path, LOOP.format(step=3, tail=""))
-    x = program.index(b"\x83\xC0\x03")
-    cache = regioncache.RegionCache()
-    run_checked(program, cache)
-    cpu, _ = machine(program, cache)
-    assert cpu.translator.install_cached() >= 1
-    assert region_at(cpu, x) is not None and cpu.icount == 0
-    other, mem = machine(assemble(tmp_path, LOOP.format(step=5, tail=""), "five"), cache)
-    assert other.translator.install_cached() == 0   # other bytes there: nothing fits
-
-
 def test_the_cache_keeps_a_bounded_number_of_regions(tmp_path):
     cache = regioncache.RegionCache(max_regions=2)
     for step in (1, 2, 3):
