@@ -9,7 +9,7 @@ test 2 learns nothing from test 1. Here the second machine that gets hot at
 the same code is handed the function the first one compiled, traces included.
 
 What a translated region depends on: the translator itself (one per process),
-its options (CPU model, the region size limit), the CS:IP it starts at, and
+its options (CPU model, the region size and call-inlining limits), the CS:IP it starts at, and
 the guest memory the decoder looked at: the bytes it read and the kind of each
 page it looked at (it stops at MMIO). ``ReadLog`` stands between the decoder
 and the memory and records exactly those. A region is handed out again only
@@ -32,7 +32,7 @@ import collections
 
 from pcemu.bus import CODE, RAM
 
-MAX_REGIONS = 4096       # regions kept per process (the least recently used go first)
+MAX_REGIONS = 2048       # regions kept per process (the least recently used go first)
 MAX_PER_PLACE = 8        # different programs remembered at one CS:IP
 
 
@@ -123,7 +123,8 @@ class CachedRegion(object):
 
 
 class RegionCache(object):
-    """Regions by (CS, IP, CPU model, size limit), each checked against the asking memory."""
+    """Regions by place, (CS, IP, CPU model, size limit, call depth), each checked against the
+    asking memory."""
 
     def __init__(self, max_regions=MAX_REGIONS):
         self.max_regions = max_regions

@@ -64,6 +64,14 @@ Self-modifying code
   code tests the byte's ``codemap`` entry inline, the interpreter's
   ``write8`` does the same before calling the tier. A page with no live
   regions goes back to RAM.
+
+Sharing between machines
+  The machines of one process share their translations
+  (``pcemu.cpu.regioncache``): a region is keyed by its CS:IP, the options
+  and every byte and page kind the decoder read, and handed to another
+  machine only when all of them are the same in its memory. Each machine
+  installs and invalidates its own ``Region``; the compiled function, and
+  with it PyPy's traces, is shared.
 """
 
 import linecache
@@ -1253,7 +1261,7 @@ class Translator(object):
         """Translate the region entered at cs:ip; returns it (or None if nothing translates)."""
         key = (cs << 16) | ip
         t0 = time.perf_counter()
-        place = (cs, ip, self.is186, max_nodes)
+        place = (cs, ip, self.is186, max_nodes, MAX_CALL_DEPTH)
         cached = self.cache.find(self.mem, place) if self.cache is not None else None
         if cached is not None:
             region = self._adopt(cs, ip, cached)
