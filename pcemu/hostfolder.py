@@ -47,12 +47,13 @@ class MountError(Exception):
     """The folder cannot be mounted; the message is one line for the user."""
 
 
-def format_fat16(path, total_bytes):
+def format_fat16(path, total_bytes, min_cluster_bytes=SECTOR):
     """Create ``path``: a sparse hard disk image of ``total_bytes`` holding one primary
-    FAT16 partition, formatted empty. Returns the partition's byte offset."""
+    FAT16 partition, formatted empty, its clusters at least ``min_cluster_bytes`` (a power
+    of two). Returns the partition's byte offset."""
     total = total_bytes // SECTOR
     part = total - PARTITION_START
-    spc = 1
+    spc = max(1, min_cluster_bytes // SECTOR)
     while True:
         root = ROOT_ENTRIES * 32 // SECTOR
         fat_sectors = 1

@@ -22,6 +22,15 @@ C:; ``dos.screenshot(path)`` a PNG of the screen (needs pygame);
 ``dos.machine`` the ``pcemu.Machine``. When a test that used ``dos`` fails,
 the report shows the last screen.
 
+``dos_factory(image)`` gives the same from another floppy image (booted once
+per session and image, restored for each call), for tests that need more than
+one DOS: ``full = dos_factory("freedos-full.img"); full.run("MEM")``.
+
+Speed: the machines of one process share their translated code
+(``pcemu.cpu.regioncache``), so from the second test on DOS runs from code
+compiled, and warmed up by PyPy's JIT, in the tests before; command lines are
+typed at the serial console, which takes a whole line at once.
+
 Options: ``--dos-image=IMAGE`` boots that floppy image (writes kept in
 memory) instead of the built-in FreeDOS, ``--dos-cpu=8086|80186``,
 ``--dos-clock=virtual|realtime`` (virtual, the default, makes every run
@@ -29,10 +38,14 @@ repeat exactly).
 
 Host writes to C: are made behind DOS's back, and DOS keeps disk sectors in
 its buffers (some from the boot). So every C: carries PCEMURST.COM, which
-asks DOS to write out and drop its buffers (INT 21h AH=0Dh): ``write_file``
+asks DOS to write out and drop its buffers (INT 21h AH=0Dh) and to read C:'s
+drive information again (INT 21h AH=32h), free space included: ``write_file``
 runs it first when the guest has used C: since, and ``run``/``type`` run it
-before the guest's next command after a host write. (DOS's count of free
-clusters is not re-read: DIR may show a little more free space than there is.)
+before the guest's next command after a host write.
+
+The boot state has C:'s free space counted already (``BOOT_COMMANDS``): DOS
+counts it at the first DIR of C:, 5 M guest instructions for the 8 K clusters,
+once per session instead of in every test. After a host write DOS counts again.
 """
 
 import hashlib
@@ -42,11 +55,23 @@ import shutil
 import pytest
 
 C_DRIVE_BYTES = 32 << 20
+# 4 KiB clusters: 8 K of them. DOS counts the free ones at the first DIR of C: (and after
+# host writes), some 570 guest instructions a cluster.
+C_CLUSTER_BYTES = 4096
 # On every C:, a program that has DOS write out and drop its disk buffers (INT 21h AH=0Dh,
-# disk reset): run after the host wrote files behind DOS's back, so DOS reads them afresh.
+# disk reset) and read C:'s drive information again, its count of free clusters included
+# (INT 21h AH=32h, get the drive parameter block, makes FreeDOS mark the drive changed):
+# run after the host wrote files behind DOS's back, so DOS reads them afresh.
 RESET_NAME = "PCEMURST.COM"
-RESET_COM = bytes([0xB4, 0x0D, 0xCD, 0x21, 0xC3])  # mov ah, 0Dh / int 21h / ret
+RESET_COM = bytes([0xB4, 0x0D, 0xCD, 0x21,    # mov ah, 0Dh / int 21h
+                   0xB4, 0x32, 0xB2, 0x03,    # mov ah, 32h / mov dl, 3 (C:)
+                   0xCD, 0x21,                # int 21h (DS:BX = the DPB)
+                   0x0E, 0x1F, 0xC3])         # push cs / pop ds / ret
 FIXED_TIME = 946684800  # 2000-01-01: the same C: image, byte for byte, in every session
+# Typed at the prompt before the boot state is saved. DOS counts C:'s free clusters the first
+# time a program asks (DIR does): 8 K FAT entries, some 5 M guest instructions, kept by DOS
+# from then on. Counted once here, not in every test that lists C:. Then a clear screen.
+BOOT_COMMANDS = ("DIR C:\\ >NUL", "CLS")
 
 
 def pytest_addoption(parser):
@@ -83,7 +108,7 @@ def _make_boot_state(folder, floppy, cpu, clock):
     from .machine import Machine
 
     c_image = os.path.join(folder, "c.img")
-    offset = format_fat16(c_image, C_DRIVE_BYTES)
+    offset = format_fat16(c_image, C_DRIVE_BYTES, C_CLUSTER_BYTES)
     from . import fat
 
     with fat.Volume(c_image, offset) as volume:
@@ -98,7 +123,8 @@ def _make_boot_state(folder, floppy, cpu, clock):
         bios = probe._bios_digest()
         probe.close()
         key = hashlib.sha256("|".join([__version__, str(state.FORMAT_VERSION), bios, freedos.image_digest(), cpu,
-                                       c_digest, run.PROMPT_MARK, "pytest"]).encode()).hexdigest()[:20]
+                                       c_digest, run.PROMPT_MARK, "pytest"] + list(BOOT_COMMANDS)).encode()
+                         ).hexdigest()[:20]
         cached = os.path.join(run.cache_dir(), "pytest-boot-%s.state" % key)
         if os.path.exists(cached):
             shutil.copyfile(cached, boot.state_path)
@@ -112,7 +138,10 @@ def _make_boot_state(folder, floppy, cpu, clock):
     try:
         deadline = run.Deadline(600)
         run.wait_for_prompt(machine, deadline)
-        run.Session(machine, deadline).set_prompt()
+        session = run.Session(machine, deadline)
+        session.set_prompt()
+        for line in BOOT_COMMANDS:
+            session.line(line)
         machine.save_state(boot.state_path)
     finally:
         machine.close()
@@ -126,15 +155,31 @@ def _make_boot_state(folder, floppy, cpu, clock):
     return boot
 
 
+def _boot_state_for(config, tmp_path_factory, floppy):
+    """The session's boot state for ``floppy`` (None: ``--dos-image`` or the built-in FreeDOS),
+    made at the first request."""
+    if floppy is None:
+        floppy = config.getoption("--dos-image")
+    if floppy is not None:
+        floppy = os.path.abspath(os.fspath(floppy))
+    cpu, clock = config.getoption("--dos-cpu"), config.getoption("--dos-clock")
+    states = config.__dict__.setdefault("_pcemu_boot_states", {})
+    key = (floppy, cpu, clock)
+    if key not in states:
+        states[key] = _make_boot_state(str(tmp_path_factory.mktemp("pcemu-dos")), floppy, cpu, clock)
+    return states[key]
+
+
+def _restore(boot):
+    from .machine import Machine
+
+    return Dos(Machine.from_state(boot.state_path, disks=boot.open_disks(), clock=boot.clock))
+
+
 @pytest.fixture(scope="session")
 def dos_boot_state(request, tmp_path_factory):
     """The saved state every ``dos`` fixture starts from (made once per session)."""
-    config = request.config
-    floppy = config.getoption("--dos-image")
-    if floppy is not None:
-        floppy = os.path.abspath(floppy)
-    return _make_boot_state(str(tmp_path_factory.mktemp("pcemu-dos")), floppy, config.getoption("--dos-cpu"),
-                            config.getoption("--dos-clock"))
+    return _boot_state_for(request.config, tmp_path_factory, None)
 
 
 class Dos:
@@ -285,15 +330,31 @@ def _write_bytes(disk, start, data):
 
 
 @pytest.fixture
-def dos(dos_boot_state):
+def dos(request, dos_boot_state):
     """A DOS machine at its prompt (restored from the session's boot state), a blank C:."""
-    from .machine import Machine
-
-    boot = dos_boot_state
-    machine = Machine.from_state(boot.state_path, disks=boot.open_disks(), clock=boot.clock)
-    d = Dos(machine)
+    d = _restore(dos_boot_state)
+    request.node.__dict__.setdefault("_pcemu_dos", []).append(d)
     yield d
-    machine.close()
+    d.machine.close()
+
+
+@pytest.fixture
+def dos_factory(request, tmp_path_factory):
+    """``dos_factory(image=None)``: a Dos like ``dos``'s, booted from the floppy ``image``
+    (writes kept in memory; booted once per session and image, each call restores a fresh
+    machine). ``None``: the session's own image."""
+    made = request.node.__dict__.setdefault("_pcemu_dos", [])
+    mine = []
+
+    def make(image=None):
+        d = _restore(_boot_state_for(request.config, tmp_path_factory, image))
+        made.append(d)
+        mine.append(d)
+        return d
+
+    yield make
+    for d in mine:
+        d.machine.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -301,7 +362,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
-        d = getattr(item, "funcargs", {}).get("dos")
+        made = item.__dict__.get("_pcemu_dos") or []
+        d = made[-1] if made else None   # the machine the test made last
         if isinstance(d, Dos):
             try:
                 screen = "\n".join(line.rstrip() for line in d.screen_text().splitlines()).rstrip("\n")

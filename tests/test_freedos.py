@@ -11,6 +11,7 @@ from conftest import FREEDOS_IMAGES, image_path
 from pcemu.machine import Machine
 
 PROMPT = "A:\\>"
+PROMPT_MARK = "@pcemu-ready@"  # the dos fixture's prompt
 needs_mtools = pytest.mark.tools("mdir", "mtype")
 
 
@@ -124,67 +125,59 @@ def test_virtual_clock_runs_repeat_exactly(tmp_path):
     assert "KERNEL" in results[0][0]
 
 
-@pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    name = "freedos-full-1440k.img"
-    path = tmp_path_factory.mktemp("full") / name
-    shutil.copyfile(image_path(name), path)
-    m = boot(path)
-    yield path, m
-    m.close()
+@pytest.fixture
+def full(dos_factory):
+    """freedos-full at its prompt, restored for each test from a state booted once per
+    session (the pcemu pytest plugin's ``dos_factory``)."""
+    path = image_path("freedos-full-1440k.img")
+    return path, dos_factory(path)
 
 
 def test_mem_reports_640k_conventional(full):
-    path, m = full
-    command(m, "CLS")
-    screen = command(m, "MEM")
-    line = [l for l in screen.splitlines() if l.strip().lower().startswith("conventional")]
-    assert line, screen
+    path, dos = full
+    out = dos.run("MEM")
+    line = [l for l in out.splitlines() if l.strip().lower().startswith("conventional")]
+    assert line, out
     assert re.search(r"\b640K\b", line[0]), line[0]
 
 
+@needs_mtools
 def test_find_and_more(full):
-    path, m = full
-    command(m, "CLS")
-    screen = command(m, 'FIND "PATH" AUTOEXEC.BAT')
+    path, dos = full
+    out = dos.run('FIND "PATH" AUTOEXEC.BAT')
     expected = [l for l in mtype(path, "AUTOEXEC.BAT").decode("cp437").splitlines() if "PATH" in l]
-    assert expected and all(l.rstrip() in screen for l in expected), screen
-    command(m, "CLS")
-    screen = command(m, "MORE < CONFIG.SYS")
+    assert expected and all(l.rstrip() in out for l in expected), out
+    out = dos.run("MORE < CONFIG.SYS")
     first = mtype(path, "CONFIG.SYS").decode("cp437").splitlines()[0].rstrip()
-    assert first in screen, screen
+    assert first in out, out
 
 
 def test_debug_dumps_and_quits(full):
-    path, m = full
-    command(m, "CLS")
-    m.type_text("DEBUG\r")
-    assert m.run_until_idle(timeout=120)
-    m.type_text("D F000:FFF5 L 8\r")
-    assert m.run_until_idle(timeout=120)
-    screen = m.screen_text()
+    path, dos = full
+    dos.type("DEBUG\r")
+    dos.type("D F000:FFF5 L 8\r")
+    screen = dos.screen_text()
     # The BIOS date string at F000:FFF5, as the ROM image holds it.
     from pcemu.machine import BIOS_IMAGE
     date = BIOS_IMAGE.read_bytes()[0xFFF5:0xFFFD].decode("ascii")
     assert date in screen, screen
-    screen = command(m, "Q")
-    assert screen.rstrip().endswith(PROMPT), screen
+    dos.type("Q\r")
+    assert dos.screen_text().rstrip().endswith(PROMPT_MARK), dos.screen_text()
 
 
 @needs_mtools
 def test_chkdsk(full):
-    path, m = full
-    command(m, "CLS")
-    screen = command(m, "CHKDSK A:", timeout=240)
+    path, dos = full
+    out = dos.run("CHKDSK A:")
 
     def number(label):
-        line = [l for l in screen.splitlines() if label in l]
-        assert line, (label, screen)
+        line = [l for l in out.splitlines() if label in l]
+        assert line, (label, out)
         return int(re.sub(r"[.,]", "", line[0].split()[0]))
 
-    out = subprocess.run(["mdir", "-i", str(path), "::/"], check=True, capture_output=True, text=True).stdout
-    free = int(re.search(r"([\d ]+) bytes free", out).group(1).replace(" ", ""))
-    assert number("bytes available") == free, screen
+    listing = subprocess.run(["mdir", "-i", str(path), "::/"], check=True, capture_output=True, text=True).stdout
+    free = int(re.search(r"([\d ]+) bytes free", listing).group(1).replace(" ", ""))
+    assert number("bytes available") == free, out
     assert number("total drive size") == number("total number of clusters") * number("bytes in every cluster")
 
 
@@ -206,18 +199,15 @@ def test_files_written_by_dos_are_readable_on_the_host(tmp_path):
     assert mtype(path, "TYPED.TXT").replace(b"\x1a", b"").decode().split() == ["line", "one", "line", "two"]
 
 
-def test_serial_console_mirrors_the_screen_through_the_api(tmp_path):
-    path = tmp_path / "a.img"
-    shutil.copyfile(image_path("freedos-minimal-720k.img"), path)
-    m = Machine(floppies=[path], clock="virtual", serial_console=True)
-    assert m.run_until_text(PROMPT, timeout=240)
-    m.run_until_idle(timeout=60)
+def test_serial_console_mirrors_the_screen_through_the_api(dos):
+    m = dos.machine
+    mark = len(m.serial_output())
     m.send_serial(b"VER\r")
     assert m.run_until_idle(timeout=60)
-    out = m.serial_output().decode("cp437")
+    out = m.serial_output()[mark:].decode("cp437")
     screen = m.screen_text()
     # What DOS printed for VER is on the screen and, byte for byte, on COM1.
     version = [l for l in screen.splitlines() if l.startswith("FreeCom version")]
-    assert version and out.count(version[0]) >= 2, out
-    assert "A:\\>VER" in out.replace("\r\n", "\n")
-    m.close()
+    assert version and version[0] in out, out
+    # the typed line echoed, the output, the next prompt
+    assert out.startswith("VER\r\n") and out.rstrip().endswith(PROMPT_MARK), out

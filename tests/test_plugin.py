@@ -6,6 +6,7 @@ command each, <= 10 s in all under PyPy, the session's boot aside): run
 disk listing and files, the host for what the guest writes."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,3 +116,54 @@ def test_options_choose_the_image_and_cpu(tmp_path):
                         "--dos-cpu=8086", str(tmp_path)], capture_output=True, text=True, env=env,
                        cwd=str(tmp_path), timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _free_bytes(out):
+    return int(re.search(r"([\d,]+) bytes free", out).group(1).replace(",", ""))
+
+
+def _instructions(dos, line):
+    before = dos.machine.cpu.icount
+    out = dos.run(line)
+    return out, dos.machine.cpu.icount - before
+
+
+def test_free_space_of_c_is_counted_in_the_boot_state_and_after_host_writes(dos):
+    # DOS counts a FAT16 drive's free clusters at its first DIR (32 K FAT entries on this C:,
+    # 18 M guest instructions); the boot state has them counted.
+    out, insns = _instructions(dos, "DIR C:")
+    assert insns < 5_000_000, insns
+    dos.write_file("BIG.BIN", bytes(100 * 1024))     # 25 clusters of 4 KiB, 100 of 1 KiB...
+    assert _free_bytes(out) - _free_bytes(dos.run("DIR C:")) == 100 * 1024
+
+
+def test_command_lines_are_typed_without_waiting_for_each_key(dos):
+    # Through the 8042, each byte of a keystroke takes a millisecond on the wire, while
+    # FreeCOM polls: some 30 K guest instructions a character, 2 M for this line.
+    out, insns = _instructions(dos, "REM " + "x" * 60)
+    assert out == "" and insns < 1_000_000, insns
+
+
+def test_translations_shared_between_machines_change_no_screen_or_count(dos_boot_state):
+    """Three machines from the boot state run the same commands: the first fills a region
+    cache, the second runs from it, the third translates alone. Same output, screens and
+    instruction counts."""
+    from pcemu.cpu.regioncache import RegionCache
+    from pcemu.machine import Machine
+    from pcemu.pytest_plugin import Dos
+
+    cache = RegionCache()
+    results = []
+    for own in (cache, cache, None):
+        boot = dos_boot_state
+        m = Machine.from_state(boot.state_path, disks=boot.open_disks(), clock=boot.clock)
+        m.cpu.translator.cache = own
+        d = Dos(m)
+        seen = []
+        for line in ("DIR", "TYPE CONFIG.SYS", "ECHO one two three>C:\\OUT.TXT", "TYPE C:\\OUT.TXT"):
+            seen.append((d.run(line), m.screen_text(), m.cpu.icount))
+        results.append((seen, m.cpu.translator.cache_hits, m.cpu.translator.regions_translated))
+        m.close()
+    (first, hits1, n1), (second, hits2, n2), (alone, hits3, n3) = results
+    assert second == first == alone
+    assert hits1 == 0 and hits2 >= n2 > 0 and hits3 == 0   # hits: also places known not to translate

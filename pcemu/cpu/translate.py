@@ -64,6 +64,14 @@ Self-modifying code
   code tests the byte's ``codemap`` entry inline, the interpreter's
   ``write8`` does the same before calling the tier. A page with no live
   regions goes back to RAM.
+
+Sharing between machines
+  The machines of one process share their translations
+  (``pcemu.cpu.regioncache``): a region is keyed by its CS:IP, the options
+  and every byte and page kind the decoder read, and handed to another
+  machine only when all of them are the same in its memory. Each machine
+  installs and invalidates its own ``Region``; the compiled function, and
+  with it PyPy's traces, is shared.
 """
 
 import linecache
@@ -72,6 +80,7 @@ import time
 import types
 
 from pcemu.bus import CODE, MMIO, RAM
+from pcemu.cpu import regioncache
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
 
@@ -1170,8 +1179,10 @@ class Region(object):
 class Translator(object):
     """Hot-code detection, translation, the cache and invalidation, for one CPU."""
 
-    def __init__(self, cpu, dump_dir=None):
+    def __init__(self, cpu, dump_dir=None, cache=regioncache.SHARED):
         self.cpu = cpu
+        self.cache = cache         # regions shared with other machines of this process (None: off)
+        self.cache_hits = 0
         self.mem = cpu.mem
         self.is186 = cpu.is186
         self.blocks = {}           # (cs << 16 | ip) -> (fn, pc, lp)
@@ -1259,7 +1270,17 @@ class Translator(object):
         """Translate the region entered at cs:ip; returns it (or None if nothing translates)."""
         key = (cs << 16) | ip
         t0 = time.perf_counter()
-        region = self._build(cs, ip, max_nodes)
+        place = (cs, ip, self.is186, max_nodes, MAX_CALL_DEPTH)
+        cached = self.cache.find(self.mem, place) if self.cache is not None else None
+        if cached is not None:
+            region = self._adopt(cs, ip, cached)
+            self.cache_hits += 1
+        elif self.cache is not None:
+            log = regioncache.ReadLog(self.mem)
+            region = self._build(cs, ip, max_nodes, log)
+            self.cache.add(place, log, region)
+        else:
+            region = self._build(cs, ip, max_nodes)
         if region is None:
             self.counts[key] = -(1 << 60)   # never again
             return None
@@ -1267,7 +1288,31 @@ class Translator(object):
         self.regions_translated += 1
         return region
 
-    def _build(self, cs, ip0, max_nodes):
+    def _adopt(self, cs, ip0, cached):
+        """A region of this machine from a cached translation (see regioncache)."""
+        if cached.fn is None:
+            return None
+        region = Region(cs, ip0)
+        self.serial += 1
+        region.source = cached.source
+        region.filename = cached.filename
+        region.fn = cached.fn
+        region.entries = {key: (cached.fn, pc, lp) for key, (pc, lp) in cached.entries.items()}
+        region.lins = set(cached.lins)
+        self._dump(region)
+        self._install(region)
+        return region
+
+    def _dump(self, region):
+        if self.dump_dir:
+            try:
+                os.makedirs(self.dump_dir, exist_ok=True)
+                with open(os.path.join(self.dump_dir, "%s_%d.py" % (region.name, self.serial)), "w") as f:
+                    f.write(region.source)
+            except OSError:
+                pass
+
+    def _build(self, cs, ip0, max_nodes, memory=None):
         """Decode the region: one guest loop at most.
 
         Other loops reached from the entry (targets of back edges in a
@@ -1275,7 +1320,7 @@ class Translator(object):
         loop, of its own when it is hot. Every cycle left then runs through
         the entry.
         """
-        dec = Decoder(self.mem, cs, self.is186)
+        dec = Decoder(self.mem if memory is None else memory, cs, self.is186)
         entry_key = (ip0, ())
         stops = set()
         for _ in range(8):
@@ -1609,13 +1654,7 @@ class Translator(object):
         region.source = source
         region.filename = filename
         region.fn = fn
-        if self.dump_dir:
-            try:
-                os.makedirs(self.dump_dir, exist_ok=True)
-                with open(os.path.join(self.dump_dir, "%s_%d.py" % (region.name, self.serial)), "w") as f:
-                    f.write(source)
-            except OSError:
-                pass
+        self._dump(region)
         # entry points: every basic block start, the outermost call context first
         for i, bb in sorted(enumerate(bbs), key=lambda ib: len(ib[1][0].ctx)):
             key = (cs << 16) | bb[0].ip
@@ -1702,4 +1741,5 @@ class Translator(object):
             "compile_seconds": self.compile_seconds,
             "translated_insns": self.translated_insns,
             "invalidations": self.invalidations,
+            "cache_hits": self.cache_hits,
         }
