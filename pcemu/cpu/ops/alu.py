@@ -85,7 +85,8 @@ def inc_dec_flags(cpu, a, r, m, kind):
 # {f} is the ALU function; {w} prefixes the write-back lines (CMP: "if 0: ",
 # so they become dead code).
 ALU_FORM_TEMPLATES = (
-    ("eb_gb", """
+    # eb_gb
+    """
         def {name}(cpu):
             m = fetch8(cpu)
             r = cpu.regs
@@ -98,8 +99,9 @@ ALU_FORM_TEMPLATES = (
                 a = (cpu.ea_seg + cpu.ea_off) & 0xFFFFF
                 v = {f}(cpu, rb(cpu, a), get_r8(r, (m >> 3) & 7), 0xFF)
                 {w}wb(cpu, a, v)
-    """),
-    ("ev_gv", """
+    """,
+    # ew_gw
+    """
         def {name}(cpu):
             m = fetch8(cpu)
             r = cpu.regs
@@ -111,33 +113,37 @@ ALU_FORM_TEMPLATES = (
                 ea(cpu, m)
                 v = {f}(cpu, rw(cpu, cpu.ea_seg, cpu.ea_off), r[(m >> 3) & 7], 0xFFFF)
                 {w}ww(cpu, cpu.ea_seg, cpu.ea_off, v)
-    """),
-    ("gb_eb", """
+    """,
+    # gb_eb
+    """
         def {name}(cpu):
             m = fetch8(cpu)
             r = cpu.regs
             i = (m >> 3) & 7
             v = {f}(cpu, get_r8(r, i), rm_read8(cpu, m), 0xFF)
             {w}set_r8(r, i, v)
-    """),
-    ("gv_ev", """
+    """,
+    # gw_ew
+    """
         def {name}(cpu):
             m = fetch8(cpu)
             r = cpu.regs
             i = (m >> 3) & 7
             v = {f}(cpu, r[i], rm_read16(cpu, m), 0xFFFF)
             {w}r[i] = v
-    """),
-    ("al_ib", """
+    """,
+    # al_ib
+    """
         def {name}(cpu):
             r = cpu.regs
             v = {f}(cpu, r[0] & 0xFF, fetch8(cpu), 0xFF)
             {w}r[0] = (r[0] & 0xFF00) | v
-    """),
-    ("ax_iv", """
+    """,
+    # ax_iw
+    """
         def {name}(cpu):
             r = cpu.regs
             v = {f}(cpu, r[0], fetch16(cpu), 0xFFFF)
             {w}r[0] = v
-    """),
+    """,
 )

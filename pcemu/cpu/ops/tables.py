@@ -3,8 +3,10 @@
 ``TABLE_8086`` / ``TABLE_80186`` are tuples of 256 plain functions taking
 the CPU: hand-written handlers from the modules of this package, and the
 specialised ones pcemu.cpu.ops.generate compiles from templates, named
-for their opcode and operands (``op_01_add_ew_gw``).
+from the opcode map pcemu.cpu.opcodes (``op_01_add_ew_gw``).
 """
+
+from pcemu.cpu.opcodes import handler_name
 
 from . import (additions_186, alu, bcd, control, flag_ops, flags, generate, groups, interrupts, memory, modrm,
                moves, muldiv, ports, prefixes, register_forms, registers, shifts, strings)
@@ -33,12 +35,6 @@ from .registers import ES, SS, DS
 from .shifts import op_grp2_eb_1, op_grp2_eb_cl, op_grp2_eb_ib, op_grp2_ev_1, op_grp2_ev_cl, op_grp2_ev_ib
 from .strings import CMPS, INS, OUTS, SCAS, op_lodsb, op_lodsw, op_movsb, op_movsw, op_stosb, op_stosw
 
-_REG16 = ("ax", "cx", "dx", "bx", "sp", "bp", "si", "di")
-_REG8 = ("al", "cl", "dl", "bl", "ah", "ch", "dh", "bh")
-_SREG = ("es", "cs", "ss", "ds")
-_ALU_NAMES = ("add", "or", "adc", "sbb", "and", "sub", "xor", "cmp")
-_JCC_NAMES = ("jo", "jno", "jc", "jnc", "jz", "jnz", "jna", "ja",
-              "js", "jns", "jpe", "jpo", "jl", "jnl", "jng", "jg")
 
 # The helpers generated handlers call: every public and private name of the modules above.
 _HELPER_MODULES = (registers, flags, memory, modrm, interrupts, alu, prefixes, bcd, register_forms, control, moves,
@@ -46,55 +42,55 @@ _HELPER_MODULES = (registers, flags, memory, modrm, interrupts, alu, prefixes, b
 
 
 def _specialise():
-    """Queue every specialised handler; returns {opcode: name} for each model."""
+    """Queue every specialised handler, named from the opcode map; returns the
+    generated module and the handlers by opcode (common, 80186 only)."""
     src = generate.HandlerSource()
     common = {}
+
+    def add(op, template, is186=False, **consts):
+        return src.add(handler_name(op, is186), template, **consts)
+
     for op in range(8):
         f = ALU[op].__name__
         w = "" if ALU_WRITES[op] else "if 0: "   # CMP computes flags only
-        for form, (operands, template) in enumerate(ALU_FORM_TEMPLATES):
-            code = op * 8 + form
-            common[code] = src.add("op_%02x_%s_%s" % (code, _ALU_NAMES[op], operands), template, f=f, w=w)
+        for form, template in enumerate(ALU_FORM_TEMPLATES):
+            common[op * 8 + form] = add(op * 8 + form, template, f=f, w=w)
     for s in range(4):
-        common[s * 8 + 6] = src.add("op_%02x_push_%s" % (s * 8 + 6, _SREG[s]), PUSH_SREG, s=s)
+        common[s * 8 + 6] = add(s * 8 + 6, PUSH_SREG, s=s)
         if s == SS:
-            common[s * 8 + 7] = src.add("op_17_pop_ss", POP_SS)
+            common[s * 8 + 7] = add(s * 8 + 7, POP_SS)
         else:
-            common[s * 8 + 7] = src.add("op_%02x_pop_%s" % (s * 8 + 7, _SREG[s]), POP_SREG, s=s)
-        prefix = 0x26 + s * 8
-        common[prefix] = src.add("op_%02x_%s" % (prefix, _SREG[s]), PREFIX, first="cpu.ovr = %d" % s)
-    common[0xF0] = src.add("op_f0_lock", PREFIX, first="pass  # LOCK changes nothing here")
+            common[s * 8 + 7] = add(s * 8 + 7, POP_SREG, s=s)
+        common[0x26 + s * 8] = add(0x26 + s * 8, PREFIX, first="cpu.ovr = %d" % s)
+    common[0xF0] = add(0xF0, PREFIX, first="pass  # LOCK changes nothing here")
     common[0xF1] = common[0xF0]   # 8086: a second encoding of LOCK
-    common[0xF2] = src.add("op_f2_repne", PREFIX, first="cpu.rep = 2")
-    common[0xF3] = src.add("op_f3_rep", PREFIX, first="cpu.rep = 1")
+    common[0xF2] = add(0xF2, PREFIX, first="cpu.rep = 2")
+    common[0xF3] = add(0xF3, PREFIX, first="cpu.rep = 1")
     for i in range(8):
-        r = _REG16[i]
-        common[0x40 + i] = src.add("op_%02x_inc_%s" % (0x40 + i, r), INC16, i=i)
-        common[0x48 + i] = src.add("op_%02x_dec_%s" % (0x48 + i, r), DEC16, i=i)
-        common[0x50 + i] = src.add("op_%02x_push_%s" % (0x50 + i, r), PUSH16, i=i)
-        common[0x58 + i] = src.add("op_%02x_pop_%s" % (0x58 + i, r), POP16, i=i)
+        common[0x40 + i] = add(0x40 + i, INC16, i=i)
+        common[0x48 + i] = add(0x48 + i, DEC16, i=i)
+        common[0x50 + i] = add(0x50 + i, PUSH16, i=i)
+        common[0x58 + i] = add(0x58 + i, POP16, i=i)
         if i:
-            common[0x90 + i] = src.add("op_%02x_xchg_ax_%s" % (0x90 + i, r), XCHG_AX, i=i)
-        name = "op_%02x_mov_%s_ib" % (0xB0 + i, _REG8[i])
+            common[0x90 + i] = add(0x90 + i, XCHG_AX, i=i)
         if i > 3:
-            common[0xB0 + i] = src.add(name, MOV_R8_HIGH_IMM, j=i - 4)
+            common[0xB0 + i] = add(0xB0 + i, MOV_R8_HIGH_IMM, j=i - 4)
         else:
-            common[0xB0 + i] = src.add(name, MOV_R8_LOW_IMM, i=i)
-        common[0xB8 + i] = src.add("op_%02x_mov_%s_iw" % (0xB8 + i, r), MOV_R16_IMM, i=i)
+            common[0xB0 + i] = add(0xB0 + i, MOV_R8_LOW_IMM, i=i)
+        common[0xB8 + i] = add(0xB8 + i, MOV_R16_IMM, i=i)
     for n in range(16):
-        common[0x70 + n] = src.add("op_%02x_%s_jb" % (0x70 + n, _JCC_NAMES[n]), JCC,
-                                   cond=CONDITIONS[n >> 1].__name__, neg="not " if n & 1 else "")
-    common[0xA6] = src.add("op_a6_cmpsb", CMPS, width=1, mask=0xFF)
-    common[0xA7] = src.add("op_a7_cmpsw", CMPS, width=2, mask=0xFFFF)
-    common[0xAE] = src.add("op_ae_scasb", SCAS, width=1, mask=0xFF)
-    common[0xAF] = src.add("op_af_scasw", SCAS, width=2, mask=0xFFFF)
-    common[0xC4] = src.add("op_c4_les_gw_m", LOAD_FAR, s=ES)
-    common[0xC5] = src.add("op_c5_lds_gw_m", LOAD_FAR, s=DS)
+        common[0x70 + n] = add(0x70 + n, JCC, cond=CONDITIONS[n >> 1].__name__, neg="not " if n & 1 else "")
+    common[0xA6] = add(0xA6, CMPS, width=1, mask=0xFF)
+    common[0xA7] = add(0xA7, CMPS, width=2, mask=0xFFFF)
+    common[0xAE] = add(0xAE, SCAS, width=1, mask=0xFF)
+    common[0xAF] = add(0xAF, SCAS, width=2, mask=0xFFFF)
+    common[0xC4] = add(0xC4, LOAD_FAR, s=ES)
+    common[0xC5] = add(0xC5, LOAD_FAR, s=DS)
     only_186 = {
-        0x6C: src.add("op_6c_insb", INS, width=1),
-        0x6D: src.add("op_6d_insw", INS, width=2),
-        0x6E: src.add("op_6e_outsb", OUTS, width=1),
-        0x6F: src.add("op_6f_outsw", OUTS, width=2),
+        0x6C: add(0x6C, INS, True, width=1),
+        0x6D: add(0x6D, INS, True, width=2),
+        0x6E: add(0x6E, OUTS, True, width=1),
+        0x6F: add(0x6F, OUTS, True, width=2),
     }
     helpers = {}
     for module in _HELPER_MODULES:
