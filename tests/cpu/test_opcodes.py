@@ -226,3 +226,21 @@ def test_generated_handlers_show_their_source():
                           stdout=subprocess.PIPE, check=True).stdout.decode()
     assert "def op_01_add_ew_gw(cpu):" in dump and "def op_f3_rep(cpu):" in dump
     compile(dump, "dump", "exec")   # the dump is the whole, valid source
+
+
+def test_the_translating_tier_checks_its_reading_against_the_map(memory):
+    """If the tier's code for an instruction read other bytes than the map has, decoding stops
+    with DecoderMismatch instead of translating it wrong: make the map say 04 (ADD AL,imm)
+    takes a word."""
+    from pcemu.cpu.translate import DecoderMismatch
+
+    table = opcodes.TABLE[True]
+    saved = table[0x04]
+    table[0x04] = opcodes.Form("add", ("al", "Iw"))
+    memory.data[CODE:CODE + 4] = b"\x04\x01\x02\x03"
+    try:
+        with pytest.raises(DecoderMismatch, match="read 2 bytes at 1000:4000 where the opcode map has 3"):
+            Decoder(memory, CODE_SEG, True).decode(CODE_IP, (), 0)
+    finally:
+        table[0x04] = saved
+    assert Decoder(memory, CODE_SEG, True).decode(CODE_IP, (), 0).length == 2
