@@ -5,11 +5,12 @@ from .interrupts import interrupt, undefined_186
 from .memory import fetch16, fetch8, fetch_s8, pop, push, rw
 from .modrm import ea, rm_read16
 from .muldiv import _signed
+from .registers import BP, SP, SS
 
 
 def op_pusha(cpu):
     r = cpu.regs
-    sp = r[4]
+    sp = r[SP]
     for i in range(8):
         push(cpu, sp if i == 4 else r[i])
 
@@ -70,20 +71,20 @@ def op_enter(cpu):
     size = fetch16(cpu)
     level = fetch8(cpu) & 0x1F
     r = cpu.regs
-    push(cpu, r[5])
-    frame = r[4]
+    push(cpu, r[BP])
+    frame = r[SP]
     if level:
-        ss = cpu.sregs[2] << 4
-        bp = r[5]
+        ss = cpu.sregs[SS] << 4
+        bp = r[BP]
         for _ in range(level - 1):
             bp = (bp - 2) & 0xFFFF
             push(cpu, rw(cpu, ss, bp))
         push(cpu, frame)
-    r[5] = frame
-    r[4] = (r[4] - size) & 0xFFFF
+    r[BP] = frame
+    r[SP] = (r[SP] - size) & 0xFFFF
 
 
 def op_leave(cpu):
     r = cpu.regs
-    r[4] = r[5]
-    r[5] = pop(cpu)
+    r[SP] = r[BP]
+    r[BP] = pop(cpu)

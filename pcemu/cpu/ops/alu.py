@@ -136,14 +136,14 @@ ALU_FORM_TEMPLATES = (
     """
         def {name}(cpu):
             r = cpu.regs
-            v = {f}(cpu, r[0] & 0xFF, fetch8(cpu), 0xFF)
-            {w}r[0] = (r[0] & 0xFF00) | v
+            v = {f}(cpu, r[AX] & 0xFF, fetch8(cpu), 0xFF)
+            {w}r[AX] = (r[AX] & 0xFF00) | v
     """,
     # ax_iw
     """
         def {name}(cpu):
             r = cpu.regs
-            v = {f}(cpu, r[0], fetch16(cpu), 0xFFFF)
-            {w}r[0] = v
+            v = {f}(cpu, r[AX], fetch16(cpu), 0xFFFF)
+            {w}r[AX] = v
     """,
 )

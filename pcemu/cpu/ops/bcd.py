@@ -4,11 +4,12 @@ from .alu import alu_add
 from .flags import F_AF, F_CF, F_OF, get_af, get_cf, set_szp_eager
 from .interrupts import divide_error
 from .memory import fetch8
+from .registers import AX
 
 
 def op_daa(cpu):
     r = cpu.regs
-    al = r[0] & 0xFF
+    al = r[AX] & 0xFF
     cf = get_cf(cpu)
     af = get_af(cpu)
     old = al
@@ -22,13 +23,13 @@ def op_daa(cpu):
     # OF is undefined; the 8086 leaves it as the adds would set it
     if (old ^ al) & (al ^ (al - old)) & 0x80 and not (old & 0x80):
         others |= F_OF
-    r[0] = (r[0] & 0xFF00) | al
+    r[AX] = (r[AX] & 0xFF00) | al
     set_szp_eager(cpu, al, 0xFF, others)
 
 
 def op_das(cpu):
     r = cpu.regs
-    al = r[0] & 0xFF
+    al = r[AX] & 0xFF
     cf = get_cf(cpu)
     af = get_af(cpu)
     old = al
@@ -41,14 +42,14 @@ def op_das(cpu):
         others |= F_CF
     if (old & 0x80) and not (al & 0x80):
         others |= F_OF
-    r[0] = (r[0] & 0xFF00) | al
+    r[AX] = (r[AX] & 0xFF00) | al
     set_szp_eager(cpu, al, 0xFF, others)
 
 
 def op_aaa(cpu):
     r = cpu.regs
-    al = r[0] & 0xFF
-    ah = r[0] >> 8
+    al = r[AX] & 0xFF
+    ah = r[AX] >> 8
     if (al & 0x0F) > 9 or get_af(cpu):
         al = (al + 6) & 0xFF
         ah = (ah + 1) & 0xFF
@@ -57,14 +58,14 @@ def op_aaa(cpu):
         others = 0
     res = al
     al &= 0x0F
-    r[0] = (ah << 8) | al
+    r[AX] = (ah << 8) | al
     set_szp_eager(cpu, res, 0xFF, others)
 
 
 def op_aas(cpu):
     r = cpu.regs
-    al = r[0] & 0xFF
-    ah = r[0] >> 8
+    al = r[AX] & 0xFF
+    ah = r[AX] >> 8
     if (al & 0x0F) > 9 or get_af(cpu):
         al = (al - 6) & 0xFF
         ah = (ah - 1) & 0xFF
@@ -73,7 +74,7 @@ def op_aas(cpu):
         others = 0
     res = al
     al &= 0x0F
-    r[0] = (ah << 8) | al
+    r[AX] = (ah << 8) | al
     set_szp_eager(cpu, res, 0xFF, others)
 
 
@@ -84,22 +85,22 @@ def op_aam(cpu):
         set_szp_eager(cpu, 0, 0xFF, 0)
         divide_error(cpu)
         return
-    al = r[0] & 0xFF
+    al = r[AX] & 0xFF
     ah, al = divmod(al, base)
-    r[0] = (ah << 8) | al
+    r[AX] = (ah << 8) | al
     set_szp_eager(cpu, al, 0xFF, 0)
 
 
 def op_aad(cpu):
     base = fetch8(cpu)
     r = cpu.regs
-    al = r[0] & 0xFF
-    ah = r[0] >> 8
+    al = r[AX] & 0xFF
+    ah = r[AX] >> 8
     prod = (ah * base) & 0xFF
     res = alu_add(cpu, al, prod, 0xFF)
-    r[0] = res
+    r[AX] = res
 
 
 def op_salc(cpu):
     r = cpu.regs
-    r[0] = (r[0] & 0xFF00) | (0xFF if get_cf(cpu) else 0)
+    r[AX] = (r[AX] & 0xFF00) | (0xFF if get_cf(cpu) else 0)

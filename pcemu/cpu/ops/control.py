@@ -3,6 +3,7 @@
 from .flags import FLAGS_STORED, K_NONE, get_cf, get_of, get_pf, get_sf, get_zf
 from .interrupts import interrupt
 from .memory import fetch16, fetch8, fetch_s8, pop, push
+from .registers import CS, CX, SP
 
 
 def c_o(cpu):
@@ -64,7 +65,7 @@ def op_jmp_far(cpu):
     ip = fetch16(cpu)
     cs = fetch16(cpu)
     cpu.ip = ip
-    cpu.sregs[1] = cs
+    cpu.sregs[CS] = cs
 
 
 def op_call_near(cpu):
@@ -76,17 +77,17 @@ def op_call_near(cpu):
 def op_call_far(cpu):
     ip = fetch16(cpu)
     cs = fetch16(cpu)
-    push(cpu, cpu.sregs[1])
+    push(cpu, cpu.sregs[CS])
     push(cpu, cpu.ip)
     cpu.ip = ip
-    cpu.sregs[1] = cs
+    cpu.sregs[CS] = cs
 
 
 def op_ret_imm(cpu):
     n = fetch16(cpu)
     cpu.ip = pop(cpu)
     r = cpu.regs
-    r[4] = (r[4] + n) & 0xFFFF
+    r[SP] = (r[SP] + n) & 0xFFFF
 
 
 def op_ret(cpu):
@@ -96,21 +97,21 @@ def op_ret(cpu):
 def op_retf_imm(cpu):
     n = fetch16(cpu)
     cpu.ip = pop(cpu)
-    cpu.sregs[1] = pop(cpu)
+    cpu.sregs[CS] = pop(cpu)
     r = cpu.regs
-    r[4] = (r[4] + n) & 0xFFFF
+    r[SP] = (r[SP] + n) & 0xFFFF
 
 
 def op_retf(cpu):
     cpu.ip = pop(cpu)
-    cpu.sregs[1] = pop(cpu)
+    cpu.sregs[CS] = pop(cpu)
 
 
 def op_loopnz(cpu):
     d = fetch_s8(cpu)
     r = cpu.regs
-    c = (r[1] - 1) & 0xFFFF
-    r[1] = c
+    c = (r[CX] - 1) & 0xFFFF
+    r[CX] = c
     if c and not get_zf(cpu):
         cpu.ip = (cpu.ip + d) & 0xFFFF
 
@@ -118,8 +119,8 @@ def op_loopnz(cpu):
 def op_loopz(cpu):
     d = fetch_s8(cpu)
     r = cpu.regs
-    c = (r[1] - 1) & 0xFFFF
-    r[1] = c
+    c = (r[CX] - 1) & 0xFFFF
+    r[CX] = c
     if c and get_zf(cpu):
         cpu.ip = (cpu.ip + d) & 0xFFFF
 
@@ -127,15 +128,15 @@ def op_loopz(cpu):
 def op_loop(cpu):
     d = fetch_s8(cpu)
     r = cpu.regs
-    c = (r[1] - 1) & 0xFFFF
-    r[1] = c
+    c = (r[CX] - 1) & 0xFFFF
+    r[CX] = c
     if c:
         cpu.ip = (cpu.ip + d) & 0xFFFF
 
 
 def op_jcxz(cpu):
     d = fetch_s8(cpu)
-    if cpu.regs[1] == 0:
+    if cpu.regs[CX] == 0:
         cpu.ip = (cpu.ip + d) & 0xFFFF
 
 
@@ -155,7 +156,7 @@ def op_into(cpu):
 
 def op_iret(cpu):
     cpu.ip = pop(cpu)
-    cpu.sregs[1] = pop(cpu)
+    cpu.sregs[CS] = pop(cpu)
     cpu.flags = pop(cpu) & FLAGS_STORED
     cpu.lf_kind = K_NONE
     cpu.update_pending()

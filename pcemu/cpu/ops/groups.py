@@ -5,6 +5,7 @@ from .flags import K_DEC, K_INC
 from .interrupts import undefined_186
 from .memory import fetch16, fetch8, fetch_s8, push, rw, ww
 from .modrm import ea, rm_read16, rm_read8, rm_write16, rm_write8
+from .registers import CS, SP, SS
 
 
 def op_grp1_eb_ib(cpu):
@@ -83,10 +84,10 @@ def g5_call_far(cpu, m):
     off = cpu.ea_off
     ip = rw(cpu, seg, off)
     cs = rw(cpu, seg, (off + 2) & 0xFFFF)
-    push(cpu, cpu.sregs[1])
+    push(cpu, cpu.sregs[CS])
     push(cpu, cpu.ip)
     cpu.ip = ip
-    cpu.sregs[1] = cs
+    cpu.sregs[CS] = cs
 
 
 def g5_jmp(cpu, m):
@@ -102,16 +103,16 @@ def g5_jmp_far(cpu, m):
     seg = cpu.ea_seg
     off = cpu.ea_off
     cpu.ip = rw(cpu, seg, off)
-    cpu.sregs[1] = rw(cpu, seg, (off + 2) & 0xFFFF)
+    cpu.sregs[CS] = rw(cpu, seg, (off + 2) & 0xFFFF)
 
 
 def g5_push(cpu, m):
     if m >= 0xC0:
         # PUSH SP this way also stores the decremented SP
         r = cpu.regs
-        sp = (r[4] - 2) & 0xFFFF
-        r[4] = sp
-        ww(cpu, cpu.sregs[2] << 4, sp, r[m & 7])
+        sp = (r[SP] - 2) & 0xFFFF
+        r[SP] = sp
+        ww(cpu, cpu.sregs[SS] << 4, sp, r[m & 7])
     else:
         push(cpu, rm_read16(cpu, m))
 

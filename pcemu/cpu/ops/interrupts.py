@@ -2,6 +2,7 @@
 
 from .flags import FLAGS_FIXED, F_IF, F_TF, K_NONE, compute_flags
 from .memory import push, rw
+from .registers import CS
 
 
 def interrupt(cpu, vector, return_ip):
@@ -13,10 +14,10 @@ def interrupt(cpu, vector, return_ip):
     cpu.lf_kind = K_NONE
     push(cpu, flags | FLAGS_FIXED)
     cpu.flags = flags & ~(F_IF | F_TF)
-    push(cpu, cpu.sregs[1])
+    push(cpu, cpu.sregs[CS])
     push(cpu, return_ip)
     cpu.ip = rw(cpu, 0, vector * 4)
-    cpu.sregs[1] = rw(cpu, 0, vector * 4 + 2)
+    cpu.sregs[CS] = rw(cpu, 0, vector * 4 + 2)
     cpu.update_pending()
 
 

@@ -5,7 +5,7 @@ from .flags import FLAGS_FIXED, FLAGS_STORED, F_AF, F_CF, F_PF, F_SF, F_ZF, K_NO
 from .interrupts import undefined_186
 from .memory import fetch16, fetch8, pop, push, rb, rw, wb, ww
 from .modrm import ea, rm_read16, rm_read8, rm_write16, rm_write8
-from .registers import DS, SS, get_r8, set_r8
+from .registers import AX, BX, DS, DX, SS, get_r8, set_r8
 
 
 def op_mov_eb_gb(cpu):
@@ -99,13 +99,13 @@ def op_pop_ev(cpu):
 
 def op_cbw(cpu):
     r = cpu.regs
-    al = r[0] & 0xFF
-    r[0] = al | 0xFF00 if al & 0x80 else al
+    al = r[AX] & 0xFF
+    r[AX] = al | 0xFF00 if al & 0x80 else al
 
 
 def op_cwd(cpu):
     r = cpu.regs
-    r[2] = 0xFFFF if r[0] & 0x8000 else 0
+    r[DX] = 0xFFFF if r[AX] & 0x8000 else 0
 
 
 def op_wait(cpu):
@@ -125,14 +125,14 @@ def op_popf(cpu):
 
 def op_sahf(cpu):
     materialize(cpu)
-    ah = cpu.regs[0] >> 8
+    ah = cpu.regs[AX] >> 8
     cpu.flags = (cpu.flags & 0xFF00) | (ah & (F_SF | F_ZF | F_AF | F_PF | F_CF))
 
 
 def op_lahf(cpu):
     r = cpu.regs
     f = (compute_flags(cpu) | FLAGS_FIXED) & 0xFF
-    r[0] = (r[0] & 0xFF) | (f << 8)
+    r[AX] = (r[AX] & 0xFF) | (f << 8)
 
 
 def op_mov_al_moffs(cpu):
@@ -141,7 +141,7 @@ def op_mov_al_moffs(cpu):
     if s < 0:
         s = DS
     r = cpu.regs
-    r[0] = (r[0] & 0xFF00) | rb(cpu, ((cpu.sregs[s] << 4) + off) & 0xFFFFF)
+    r[AX] = (r[AX] & 0xFF00) | rb(cpu, ((cpu.sregs[s] << 4) + off) & 0xFFFFF)
 
 
 def op_mov_ax_moffs(cpu):
@@ -149,7 +149,7 @@ def op_mov_ax_moffs(cpu):
     s = cpu.ovr
     if s < 0:
         s = DS
-    cpu.regs[0] = rw(cpu, cpu.sregs[s] << 4, off)
+    cpu.regs[AX] = rw(cpu, cpu.sregs[s] << 4, off)
 
 
 def op_mov_moffs_al(cpu):
@@ -157,7 +157,7 @@ def op_mov_moffs_al(cpu):
     s = cpu.ovr
     if s < 0:
         s = DS
-    wb(cpu, ((cpu.sregs[s] << 4) + off) & 0xFFFFF, cpu.regs[0] & 0xFF)
+    wb(cpu, ((cpu.sregs[s] << 4) + off) & 0xFFFFF, cpu.regs[AX] & 0xFF)
 
 
 def op_mov_moffs_ax(cpu):
@@ -165,7 +165,7 @@ def op_mov_moffs_ax(cpu):
     s = cpu.ovr
     if s < 0:
         s = DS
-    ww(cpu, cpu.sregs[s] << 4, off, cpu.regs[0])
+    ww(cpu, cpu.sregs[s] << 4, off, cpu.regs[AX])
 
 
 def op_mov_eb_ib(cpu):
@@ -207,8 +207,8 @@ def op_xlat(cpu):
     if s < 0:
         s = DS
     r = cpu.regs
-    off = (r[3] + (r[0] & 0xFF)) & 0xFFFF
-    r[0] = (r[0] & 0xFF00) | rb(cpu, ((cpu.sregs[s] << 4) + off) & 0xFFFFF)
+    off = (r[BX] + (r[AX] & 0xFF)) & 0xFFFF
+    r[AX] = (r[AX] & 0xFF00) | rb(cpu, ((cpu.sregs[s] << 4) + off) & 0xFFFFF)
 
 
 def op_test_eb_gb(cpu):
@@ -222,11 +222,11 @@ def op_test_ev_gv(cpu):
 
 
 def op_test_al_ib(cpu):
-    alu_and(cpu, cpu.regs[0] & 0xFF, fetch8(cpu), 0xFF)
+    alu_and(cpu, cpu.regs[AX] & 0xFF, fetch8(cpu), 0xFF)
 
 
 def op_test_ax_iv(cpu):
-    alu_and(cpu, cpu.regs[0], fetch16(cpu), 0xFFFF)
+    alu_and(cpu, cpu.regs[AX], fetch16(cpu), 0xFFFF)
 
 
 def op_xchg_eb_gb(cpu):

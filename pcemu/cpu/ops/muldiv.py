@@ -5,6 +5,7 @@ from .flags import F_AF, F_CF, F_OF, F_SF, F_ZF, K_NONE, NOT_ARITH, PARITY, set_
 from .interrupts import divide_error
 from .memory import fetch16, fetch8
 from .modrm import rm_read16, rm_read8, rm_write16, rm_write8
+from .registers import AX, DX
 
 
 def _signed(v, mask):
@@ -112,17 +113,17 @@ def g3_neg8(cpu, m, v):
 
 def g3_mul8(cpu, m, v):
     r = cpu.regs
-    p = (r[0] & 0xFF) * v
-    r[0] = p
+    p = (r[AX] & 0xFF) * v
+    r[AX] = p
     set_szp_eager(cpu, p, 0xFFFF if cpu.is186 else 0xFF, F_CF | F_OF if p & 0xFF00 else 0)
 
 
 def g3_imul8(cpu, m, v):
     r = cpu.regs
-    p = _signed(r[0] & 0xFF, 0xFF) * _signed(v, 0xFF)
+    p = _signed(r[AX] & 0xFF, 0xFF) * _signed(v, 0xFF)
     if cpu.rep and not cpu.is186:
         p = -p  # the 8086 microcode's REP-prefix sign flip
-    r[0] = p & 0xFFFF
+    r[AX] = p & 0xFFFF
     c = 0 if -128 <= p <= 127 else F_CF | F_OF
     set_szp_eager(cpu, p & 0xFFFF, 0xFFFF if cpu.is186 else 0xFF, c)
 
@@ -130,26 +131,26 @@ def g3_imul8(cpu, m, v):
 def g3_div8(cpu, m, v):
     r = cpu.regs
     if not cpu.is186:
-        res = div_8086(cpu, r[0], v, 0xFF, False)
+        res = div_8086(cpu, r[AX], v, 0xFF, False)
         if res is not None:
-            r[0] = (res[1] << 8) | res[0]
+            r[AX] = (res[1] << 8) | res[0]
         return
-    ax = r[0]
+    ax = r[AX]
     if v == 0 or (ax // v) > 0xFF:
         divide_error(cpu)
         return
     q, rem = divmod(ax, v)
-    r[0] = (rem << 8) | q
+    r[AX] = (rem << 8) | q
 
 
 def g3_idiv8(cpu, m, v):
     r = cpu.regs
     if not cpu.is186:
-        res = div_8086(cpu, r[0], v, 0xFF, True)
+        res = div_8086(cpu, r[AX], v, 0xFF, True)
         if res is not None:
-            r[0] = (res[1] << 8) | res[0]
+            r[AX] = (res[1] << 8) | res[0]
         return
-    a = _signed(r[0], 0xFFFF)
+    a = _signed(r[AX], 0xFFFF)
     b = _signed(v, 0xFF)
     if b == 0:
         divide_error(cpu)
@@ -161,7 +162,7 @@ def g3_idiv8(cpu, m, v):
     if q > 127 or q < -128:
         divide_error(cpu)
         return
-    r[0] = ((rem & 0xFF) << 8) | (q & 0xFF)
+    r[AX] = ((rem & 0xFF) << 8) | (q & 0xFF)
 
 
 def g3_test16(cpu, m, v):
@@ -178,48 +179,48 @@ def g3_neg16(cpu, m, v):
 
 def g3_mul16(cpu, m, v):
     r = cpu.regs
-    p = r[0] * v
-    r[0] = p & 0xFFFF
-    r[2] = p >> 16
+    p = r[AX] * v
+    r[AX] = p & 0xFFFF
+    r[DX] = p >> 16
     set_szp_eager(cpu, p & 0xFFFF, 0xFFFF, F_CF | F_OF if p >> 16 else 0)
 
 
 def g3_imul16(cpu, m, v):
     r = cpu.regs
-    p = _signed(r[0], 0xFFFF) * _signed(v, 0xFFFF)
+    p = _signed(r[AX], 0xFFFF) * _signed(v, 0xFFFF)
     if cpu.rep and not cpu.is186:
         p = -p
-    r[0] = p & 0xFFFF
-    r[2] = (p >> 16) & 0xFFFF
+    r[AX] = p & 0xFFFF
+    r[DX] = (p >> 16) & 0xFFFF
     c = 0 if -32768 <= p <= 32767 else F_CF | F_OF
     set_szp_eager(cpu, p & 0xFFFF, 0xFFFF, c)
 
 
 def g3_div16(cpu, m, v):
     r = cpu.regs
-    n = (r[2] << 16) | r[0]
+    n = (r[DX] << 16) | r[AX]
     if not cpu.is186:
         res = div_8086(cpu, n, v, 0xFFFF, False)
         if res is not None:
-            r[0] = res[0]
-            r[2] = res[1]
+            r[AX] = res[0]
+            r[DX] = res[1]
         return
     if v == 0 or (n // v) > 0xFFFF:
         divide_error(cpu)
         return
     q, rem = divmod(n, v)
-    r[0] = q
-    r[2] = rem
+    r[AX] = q
+    r[DX] = rem
 
 
 def g3_idiv16(cpu, m, v):
     r = cpu.regs
-    n = (r[2] << 16) | r[0]
+    n = (r[DX] << 16) | r[AX]
     if not cpu.is186:
         res = div_8086(cpu, n, v, 0xFFFF, True)
         if res is not None:
-            r[0] = res[0]
-            r[2] = res[1]
+            r[AX] = res[0]
+            r[DX] = res[1]
         return
     a = _signed(n, 0xFFFFFFFF)
     b = _signed(v, 0xFFFF)
@@ -233,8 +234,8 @@ def g3_idiv16(cpu, m, v):
     if q > 32767 or q < -32768:
         divide_error(cpu)
         return
-    r[0] = q & 0xFFFF
-    r[2] = rem & 0xFFFF
+    r[AX] = q & 0xFFFF
+    r[DX] = rem & 0xFFFF
 
 
 # /1 is TEST again on the 8086 (and on the 80186, which does not trap it)

@@ -51,7 +51,7 @@ def _prefix_run(cpu, op):
             cpu.rep = 0
             cpu.ip = cpu.insn_ip
             raise PrefixLockup("endless run of prefixes: the whole code segment %04X is prefix bytes"
-                               % cpu.sregs[1])
+                               % cpu.sregs[CS])
         op = fetch8(cpu)
     return op
 

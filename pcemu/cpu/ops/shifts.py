@@ -3,6 +3,7 @@
 from .flags import F_AF, F_CF, F_OF, get_cf, materialize, set_szp_eager
 from .memory import fetch8
 from .modrm import rm_read16, rm_read8, rm_write16, rm_write8
+from .registers import CX
 
 
 def _rot_flags(cpu, r, cf, of):
@@ -104,7 +105,7 @@ def op_grp2_ev_1(cpu):
 def op_grp2_eb_cl(cpu):
     m = fetch8(cpu)
     v = rm_read8(cpu, m)
-    n = cpu.regs[1] & (0x1F if cpu.is186 else 0xFF)
+    n = cpu.regs[CX] & (0x1F if cpu.is186 else 0xFF)
     if n:
         rm_write8(cpu, m, SHIFTS[(m >> 3) & 7](cpu, v, n, 0xFF))
 
@@ -112,7 +113,7 @@ def op_grp2_eb_cl(cpu):
 def op_grp2_ev_cl(cpu):
     m = fetch8(cpu)
     v = rm_read16(cpu, m)
-    n = cpu.regs[1] & (0x1F if cpu.is186 else 0xFF)
+    n = cpu.regs[CX] & (0x1F if cpu.is186 else 0xFF)
     if n:
         rm_write16(cpu, m, SHIFTS[(m >> 3) & 7](cpu, v, n, 0xFFFF))
 

@@ -5,7 +5,7 @@ from pcemu.bus import MMIO, RAM
 from .alu import alu_sub
 from .flags import F_DF
 from .memory import rb, rw, wb, ww
-from .registers import DS
+from .registers import AX, CX, DI, DS, DX, ES, SI
 
 
 # --- string instructions ---------------------------------------------------------
@@ -68,15 +68,15 @@ def _span(base, off, count, width, down):
 def _block_move(cpu, width):
     """REP MOVS chunk as a slice; False (nothing done) if the element loop must do it."""
     r = cpu.regs
-    n = r[1]
+    n = r[CX]
     count = n if n < CHUNK else CHUNK
     if count < BLOCK_MIN:
         return False
     down = cpu.flags & F_DF
-    si = r[6]
-    di = r[7]
+    si = r[SI]
+    di = r[DI]
     src = _span(_src_seg(cpu), si, count, width, down)
-    dst = _span(cpu.sregs[0] << 4, di, count, width, down)
+    dst = _span(cpu.sregs[ES] << 4, di, count, width, down)
     if src is None or dst is None:
         return False
     slo, shi = src
@@ -95,10 +95,10 @@ def _block_move(cpu, width):
     data[dlo:dhi] = data[slo:shi]
     if down:
         nbytes = -nbytes
-    r[6] = (si + nbytes) & 0xFFFF
-    r[7] = (di + nbytes) & 0xFFFF
+    r[SI] = (si + nbytes) & 0xFFFF
+    r[DI] = (di + nbytes) & 0xFFFF
     n -= count
-    r[1] = n
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
     return True
@@ -107,12 +107,12 @@ def _block_move(cpu, width):
 def _block_load(cpu, width):
     """REP LODS chunk: only the last element stays in AL/AX; False if the loop must do it."""
     r = cpu.regs
-    n = r[1]
+    n = r[CX]
     count = n if n < CHUNK else CHUNK
     if count < BLOCK_MIN:
         return False
     down = cpu.flags & F_DF
-    si = r[6]
+    si = r[SI]
     src = _span(_src_seg(cpu), si, count, width, down)
     if src is None:
         return False
@@ -122,15 +122,15 @@ def _block_load(cpu, width):
     data = cpu.data
     last = slo if down else shi - width
     if width == 1:
-        r[0] = (r[0] & 0xFF00) | data[last]
+        r[AX] = (r[AX] & 0xFF00) | data[last]
     else:
-        r[0] = data[last] | (data[last + 1] << 8)
+        r[AX] = data[last] | (data[last + 1] << 8)
     nbytes = shi - slo
     if down:
         nbytes = -nbytes
-    r[6] = (si + nbytes) & 0xFFFF
+    r[SI] = (si + nbytes) & 0xFFFF
     n -= count
-    r[1] = n
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
     return True
@@ -139,20 +139,20 @@ def _block_load(cpu, width):
 def _block_scan(cpu, width):
     """REPE/REPNE SCASB chunk by bytearray search; False if the element loop must do it."""
     r = cpu.regs
-    n = r[1]
+    n = r[CX]
     count = n if n < CHUNK else CHUNK
     if count < BLOCK_MIN or width != 1:
         return False
     down = cpu.flags & F_DF
-    di = r[7]
-    dst = _span(cpu.sregs[0] << 4, di, count, 1, down)
+    di = r[DI]
+    dst = _span(cpu.sregs[ES] << 4, di, count, 1, down)
     if dst is None:
         return False
     dlo, dhi = dst
     if not _readable_range(cpu, dlo, dhi):
         return False
     data = cpu.data
-    al = r[0] & 0xFF
+    al = r[AX] & 0xFF
     # k: elements up to and including the one that ends the scan (count if none does)
     if cpu.rep == 2:  # REPNE: ends on the first equal byte
         at = data.rfind(al, dlo, dhi) if down else data.find(al, dlo, dhi)
@@ -163,9 +163,9 @@ def _block_scan(cpu, width):
         k = count if rest == 0 else count - rest + 1
     last = dhi - k if down else dlo + k - 1
     alu_sub(cpu, al, data[last], 0xFF)
-    r[7] = (di - k if down else di + k) & 0xFFFF
+    r[DI] = (di - k if down else di + k) & 0xFFFF
     n -= k
-    r[1] = n
+    r[CX] = n
     if k == count and n and (data[last] == al) == (cpu.rep == 1):
         cpu.ip = cpu.insn_ip
     return True
@@ -177,15 +177,15 @@ def _block_compare(cpu, width):
     if cpu.rep != 1:
         return False
     r = cpu.regs
-    n = r[1]
+    n = r[CX]
     count = n if n < CHUNK else CHUNK
     if count < BLOCK_MIN:
         return False
     down = cpu.flags & F_DF
-    si = r[6]
-    di = r[7]
+    si = r[SI]
+    di = r[DI]
     src = _span(_src_seg(cpu), si, count, width, down)
-    dst = _span(cpu.sregs[0] << 4, di, count, width, down)
+    dst = _span(cpu.sregs[ES] << 4, di, count, width, down)
     if src is None or dst is None:
         return False
     slo, shi = src
@@ -201,10 +201,10 @@ def _block_compare(cpu, width):
     nbytes = shi - slo
     if down:
         nbytes = -nbytes
-    r[6] = (si + nbytes) & 0xFFFF
-    r[7] = (di + nbytes) & 0xFFFF
+    r[SI] = (si + nbytes) & 0xFFFF
+    r[DI] = (di + nbytes) & 0xFFFF
     n -= count
-    r[1] = n
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
     return True
@@ -217,18 +217,18 @@ def _block_in(cpu, width):
     if width != 2 or io.trace is not None:
         return False
     r = cpu.regs
-    n = r[1]
+    n = r[CX]
     count = n if n < CHUNK else CHUNK
     if count < BLOCK_MIN or cpu.flags & F_DF:
         return False
-    di = r[7]
-    dst = _span(cpu.sregs[0] << 4, di, count, 2, 0)
+    di = r[DI]
+    dst = _span(cpu.sregs[ES] << 4, di, count, 2, 0)
     if dst is None:
         return False
     dlo, dhi = dst
     if not _ram_range(cpu, dlo, dhi):
         return False
-    port = r[2]
+    port = r[DX]
     got = 0
     while got < count:
         block = io.in16_block(port, count - got)
@@ -238,11 +238,11 @@ def _block_in(cpu, width):
         got += len(block) >> 1
     if got == 0:
         return False
-    r[7] = (di + 2 * got) & 0xFFFF
+    r[DI] = (di + 2 * got) & 0xFFFF
     if got < count:  # the rest of this chunk, element by element
         _element_ins(cpu, 2, count - got)
     n -= count
-    r[1] = n
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
     return True
@@ -255,18 +255,18 @@ def _block_out(cpu, width):
     if width != 2 or io.trace is not None:
         return False
     r = cpu.regs
-    n = r[1]
+    n = r[CX]
     count = n if n < CHUNK else CHUNK
     if count < BLOCK_MIN or cpu.flags & F_DF:
         return False
-    si = r[6]
+    si = r[SI]
     src = _span(_src_seg(cpu), si, count, 2, 0)
     if src is None:
         return False
     slo, shi = src
     if not _readable_range(cpu, slo, shi):
         return False
-    port = r[2]
+    port = r[DX]
     data = cpu.data
     done = 0
     while done < count:
@@ -276,11 +276,11 @@ def _block_out(cpu, width):
         done += took >> 1
     if done == 0:
         return False
-    r[6] = (si + 2 * done) & 0xFFFF
+    r[SI] = (si + 2 * done) & 0xFFFF
     if done < count:  # the rest of this chunk, element by element
         _element_outs(cpu, 2, count - done)
     n -= count
-    r[1] = n
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
     return True
@@ -296,28 +296,28 @@ def _src_seg(cpu):
 def op_movsb(cpu):
     r = cpu.regs
     src = _src_seg(cpu)
-    dst = cpu.sregs[0] << 4
+    dst = cpu.sregs[ES] << 4
     d = -1 if cpu.flags & F_DF else 1
     if not cpu.rep:
-        wb(cpu, (dst + r[7]) & 0xFFFFF, rb(cpu, (src + r[6]) & 0xFFFFF))
-        r[6] = (r[6] + d) & 0xFFFF
-        r[7] = (r[7] + d) & 0xFFFF
+        wb(cpu, (dst + r[DI]) & 0xFFFFF, rb(cpu, (src + r[SI]) & 0xFFFFF))
+        r[SI] = (r[SI] + d) & 0xFFFF
+        r[DI] = (r[DI] + d) & 0xFFFF
         return
     if _block_move(cpu, 1):
         return
-    n = r[1]
+    n = r[CX]
     budget = CHUNK
-    si = r[6]
-    di = r[7]
+    si = r[SI]
+    di = r[DI]
     while n and budget:
         wb(cpu, (dst + di) & 0xFFFFF, rb(cpu, (src + si) & 0xFFFFF))
         si = (si + d) & 0xFFFF
         di = (di + d) & 0xFFFF
         n -= 1
         budget -= 1
-    r[6] = si
-    r[7] = di
-    r[1] = n
+    r[SI] = si
+    r[DI] = di
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
 
@@ -325,74 +325,74 @@ def op_movsb(cpu):
 def op_movsw(cpu):
     r = cpu.regs
     src = _src_seg(cpu)
-    dst = cpu.sregs[0] << 4
+    dst = cpu.sregs[ES] << 4
     d = -2 if cpu.flags & F_DF else 2
     if not cpu.rep:
-        ww(cpu, dst, r[7], rw(cpu, src, r[6]))
-        r[6] = (r[6] + d) & 0xFFFF
-        r[7] = (r[7] + d) & 0xFFFF
+        ww(cpu, dst, r[DI], rw(cpu, src, r[SI]))
+        r[SI] = (r[SI] + d) & 0xFFFF
+        r[DI] = (r[DI] + d) & 0xFFFF
         return
     if _block_move(cpu, 2):
         return
-    n = r[1]
+    n = r[CX]
     budget = CHUNK
-    si = r[6]
-    di = r[7]
+    si = r[SI]
+    di = r[DI]
     while n and budget:
         ww(cpu, dst, di, rw(cpu, src, si))
         si = (si + d) & 0xFFFF
         di = (di + d) & 0xFFFF
         n -= 1
         budget -= 1
-    r[6] = si
-    r[7] = di
-    r[1] = n
+    r[SI] = si
+    r[DI] = di
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
 
 
 def op_stosb(cpu):
     r = cpu.regs
-    dst = cpu.sregs[0] << 4
+    dst = cpu.sregs[ES] << 4
     d = -1 if cpu.flags & F_DF else 1
-    al = r[0] & 0xFF
+    al = r[AX] & 0xFF
     if not cpu.rep:
-        wb(cpu, (dst + r[7]) & 0xFFFFF, al)
-        r[7] = (r[7] + d) & 0xFFFF
+        wb(cpu, (dst + r[DI]) & 0xFFFFF, al)
+        r[DI] = (r[DI] + d) & 0xFFFF
         return
-    n = r[1]
+    n = r[CX]
     budget = CHUNK
-    di = r[7]
+    di = r[DI]
     while n and budget:
         wb(cpu, (dst + di) & 0xFFFFF, al)
         di = (di + d) & 0xFFFF
         n -= 1
         budget -= 1
-    r[7] = di
-    r[1] = n
+    r[DI] = di
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
 
 
 def op_stosw(cpu):
     r = cpu.regs
-    dst = cpu.sregs[0] << 4
+    dst = cpu.sregs[ES] << 4
     d = -2 if cpu.flags & F_DF else 2
-    ax = r[0]
+    ax = r[AX]
     if not cpu.rep:
-        ww(cpu, dst, r[7], ax)
-        r[7] = (r[7] + d) & 0xFFFF
+        ww(cpu, dst, r[DI], ax)
+        r[DI] = (r[DI] + d) & 0xFFFF
         return
-    n = r[1]
+    n = r[CX]
     budget = CHUNK
-    di = r[7]
+    di = r[DI]
     while n and budget:
         ww(cpu, dst, di, ax)
         di = (di + d) & 0xFFFF
         n -= 1
         budget -= 1
-    r[7] = di
-    r[1] = n
+    r[DI] = di
+    r[CX] = n
     if n:
         cpu.ip = cpu.insn_ip
 
@@ -405,20 +405,20 @@ def op_lodsb(cpu):
     if cpu.rep:
         if _block_load(cpu, 1):
             return
-        n = r[1]
+        n = r[CX]
         if n == 0:
             return
         if n > CHUNK:
-            r[1] = n - CHUNK
+            r[CX] = n - CHUNK
             n = CHUNK
             cpu.ip = cpu.insn_ip
         else:
-            r[1] = 0
-    si = r[6]
+            r[CX] = 0
+    si = r[SI]
     for _ in range(n):
-        r[0] = (r[0] & 0xFF00) | rb(cpu, (src + si) & 0xFFFFF)
+        r[AX] = (r[AX] & 0xFF00) | rb(cpu, (src + si) & 0xFFFFF)
         si = (si + d) & 0xFFFF
-    r[6] = si
+    r[SI] = si
 
 
 def op_lodsw(cpu):
@@ -429,20 +429,20 @@ def op_lodsw(cpu):
     if cpu.rep:
         if _block_load(cpu, 2):
             return
-        n = r[1]
+        n = r[CX]
         if n == 0:
             return
         if n > CHUNK:
-            r[1] = n - CHUNK
+            r[CX] = n - CHUNK
             n = CHUNK
             cpu.ip = cpu.insn_ip
         else:
-            r[1] = 0
-    si = r[6]
+            r[CX] = 0
+    si = r[SI]
     for _ in range(n):
-        r[0] = rw(cpu, src, si)
+        r[AX] = rw(cpu, src, si)
         si = (si + d) & 0xFFFF
-    r[6] = si
+    r[SI] = si
 
 
 # CMPSB/CMPSW: {width} 1 or 2 bytes, {mask} 0xFF or 0xFFFF
@@ -450,11 +450,11 @@ CMPS = """
     def {name}(cpu):
         r = cpu.regs
         src = _src_seg(cpu)
-        dst = cpu.sregs[0] << 4
+        dst = cpu.sregs[ES] << 4
         d = -{width} if cpu.flags & F_DF else {width}
         rep = cpu.rep
         if rep:
-            n = r[1]
+            n = r[CX]
             if n == 0:
                 return
             if _block_compare(cpu, {width}):
@@ -464,18 +464,18 @@ CMPS = """
         budget = CHUNK
         while True:
             if {width} == 1:
-                a = rb(cpu, (src + r[6]) & 0xFFFFF)
-                b = rb(cpu, (dst + r[7]) & 0xFFFFF)
+                a = rb(cpu, (src + r[SI]) & 0xFFFFF)
+                b = rb(cpu, (dst + r[DI]) & 0xFFFFF)
             else:
-                a = rw(cpu, src, r[6])
-                b = rw(cpu, dst, r[7])
+                a = rw(cpu, src, r[SI])
+                b = rw(cpu, dst, r[DI])
             alu_sub(cpu, a, b, {mask})
-            r[6] = (r[6] + d) & 0xFFFF
-            r[7] = (r[7] + d) & 0xFFFF
+            r[SI] = (r[SI] + d) & 0xFFFF
+            r[DI] = (r[DI] + d) & 0xFFFF
             if not rep:
                 return
             n -= 1
-            r[1] = n
+            r[CX] = n
             equal = a == b
             if n == 0 or (rep == 1) != equal:
                 return
@@ -490,30 +490,30 @@ CMPS = """
 SCAS = """
     def {name}(cpu):
         r = cpu.regs
-        dst = cpu.sregs[0] << 4
+        dst = cpu.sregs[ES] << 4
         d = -{width} if cpu.flags & F_DF else {width}
         rep = cpu.rep
         if rep:
-            n = r[1]
+            n = r[CX]
             if n == 0:
                 return
             if _block_scan(cpu, {width}):
                 return
         else:
             n = 1
-        a = r[0] & {mask}
+        a = r[AX] & {mask}
         budget = CHUNK
         while True:
             if {width} == 1:
-                b = rb(cpu, (dst + r[7]) & 0xFFFFF)
+                b = rb(cpu, (dst + r[DI]) & 0xFFFFF)
             else:
-                b = rw(cpu, dst, r[7])
+                b = rw(cpu, dst, r[DI])
             alu_sub(cpu, a, b, {mask})
-            r[7] = (r[7] + d) & 0xFFFF
+            r[DI] = (r[DI] + d) & 0xFFFF
             if not rep:
                 return
             n -= 1
-            r[1] = n
+            r[CX] = n
             equal = a == b
             if n == 0 or (rep == 1) != equal:
                 return
@@ -526,15 +526,15 @@ SCAS = """
 
 def _element_ins(cpu, width, n):
     r = cpu.regs
-    dst = cpu.sregs[0] << 4
+    dst = cpu.sregs[ES] << 4
     d = -width if cpu.flags & F_DF else width
     io = cpu.io
     for _ in range(n):
         if width == 1:
-            wb(cpu, (dst + r[7]) & 0xFFFFF, io.in8(r[2]))
+            wb(cpu, (dst + r[DI]) & 0xFFFFF, io.in8(r[DX]))
         else:
-            ww(cpu, dst, r[7], io.in16(r[2]))
-        r[7] = (r[7] + d) & 0xFFFF
+            ww(cpu, dst, r[DI], io.in16(r[DX]))
+        r[DI] = (r[DI] + d) & 0xFFFF
 
 
 def _element_outs(cpu, width, n):
@@ -544,10 +544,10 @@ def _element_outs(cpu, width, n):
     io = cpu.io
     for _ in range(n):
         if width == 1:
-            io.out8(r[2], rb(cpu, (src + r[6]) & 0xFFFFF))
+            io.out8(r[DX], rb(cpu, (src + r[SI]) & 0xFFFFF))
         else:
-            io.out16(r[2], rw(cpu, src, r[6]))
-        r[6] = (r[6] + d) & 0xFFFF
+            io.out16(r[DX], rw(cpu, src, r[SI]))
+        r[SI] = (r[SI] + d) & 0xFFFF
 
 
 # INSB/INSW (80186): {width} 1 or 2 bytes
@@ -558,15 +558,15 @@ INS = """
         if cpu.rep:
             if _block_in(cpu, {width}):
                 return
-            n = r[1]
+            n = r[CX]
             if n == 0:
                 return
             if n > CHUNK:
-                r[1] = n - CHUNK
+                r[CX] = n - CHUNK
                 n = CHUNK
                 cpu.ip = cpu.insn_ip
             else:
-                r[1] = 0
+                r[CX] = 0
         _element_ins(cpu, {width}, n)
 """
 
@@ -579,14 +579,14 @@ OUTS = """
         if cpu.rep:
             if _block_out(cpu, {width}):
                 return
-            n = r[1]
+            n = r[CX]
             if n == 0:
                 return
             if n > CHUNK:
-                r[1] = n - CHUNK
+                r[CX] = n - CHUNK
                 n = CHUNK
                 cpu.ip = cpu.insn_ip
             else:
-                r[1] = 0
+                r[CX] = 0
         _element_outs(cpu, {width}, n)
 """
