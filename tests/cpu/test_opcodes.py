@@ -244,3 +244,28 @@ def test_the_translating_tier_checks_its_reading_against_the_map(memory):
     finally:
         table[0x04] = saved
     assert Decoder(memory, CODE_SEG, True).decode(CODE_IP, (), 0).length == 2
+
+
+@pytest.mark.parametrize("model", ["8086", "80186"])
+def test_group_members_run_the_operations_the_map_names(model):
+    """The interpreter's per-reg dispatch tables hold, in order, the operations the map
+    names for each ModRM reg value (lengths and widths are checked by running above)."""
+    from pcemu.cpu.ops import alu, groups, muldiv, shifts
+
+    table = opcodes.TABLE[model == "80186"]
+
+    def names(op):
+        return [None if f is None else f.mnemonic + ("_far" if "Mf" in f.operands else "")
+                for f in table[op].group]
+
+    alu_names = ["cmp" if not alu.ALU_WRITES[i] and f is alu.alu_sub else f.__name__[4:]
+                 for i, f in enumerate(alu.ALU)]
+    assert names(0x80) == names(0x81) == names(0x83) == alu_names
+    shift_names = [f.__name__[3:] for f in shifts.SHIFTS]
+    shift_names[6] = "shl" if model == "80186" else "setmo"   # sh_setmo runs SHL on the 80186
+    assert names(0xD0) == names(0xD3) == shift_names
+    assert names(0xF6) == [f.__name__[3:-1] for f in muldiv.GRP3_8]
+    assert names(0xF7) == [f.__name__[3:-2] for f in muldiv.GRP3_16]
+    ff = [f.__name__[3:] for f in groups.GRP5]
+    ff[7] = None if model == "80186" else "push"   # g5_push_alias: INT 6 on the 80186
+    assert names(0xFF) == ff

@@ -5,21 +5,21 @@ from .interrupts import interrupt, undefined_186
 from .memory import fetch16, fetch8, fetch_s8, pop, push, rw
 from .modrm import ea, rm_read16
 from .muldiv import _signed
-from .registers import BP, SP, SS
+from .registers import AX, BP, BX, CX, DI, DX, SI, SP, SS
 
 
 def op_pusha(cpu):
     r = cpu.regs
     sp = r[SP]
     for i in range(8):
-        push(cpu, sp if i == 4 else r[i])
+        push(cpu, sp if i == SP else r[i])   # SP as it was before the first push
 
 
 def op_popa(cpu):
     r = cpu.regs
-    for i in (7, 6, 5, 4, 3, 2, 1, 0):
+    for i in (DI, SI, BP, SP, BX, DX, CX, AX):
         v = pop(cpu)
-        if i != 4:
+        if i != SP:   # the popped SP is thrown away
             r[i] = v
 
 
