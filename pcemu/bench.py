@@ -430,7 +430,7 @@ class BootProfile:
         table = list(cpu.table)
         for op in (0x9A, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xEA, 0xFF):
             table[op] = self._wrap(table[op], {0xCC: 3, 0xCD: -1, 0xCE: 4}.get(op))
-        cpu.table = tuple(table)
+        cpu.set_table(tuple(table))
         pic = cpu.intc
         ack = pic.acknowledge
 

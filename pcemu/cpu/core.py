@@ -21,6 +21,7 @@ state they work on and the loops that drive them.
 
 from pcemu import state
 from pcemu.cpu import ops
+from pcemu.cpu.dispatch import dispatcher
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
 
 MODELS = ("8086", "80186")
@@ -40,15 +41,15 @@ class CPU:
         state.Int("ovr"), state.Int("rep"), state.Int("ea_seg"), state.Int("ea_off"), state.Int("csb"),
         state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
         state.Bool("halted"), state.Int("resume_prefix_ip"), state.Int("resume_prefix_icount"),
-    ], post_load="update_pending", wiring=["model", "is186", "table", "mem", "io", "data", "kind", "intc", "pending",
-                                        "translator"])
+    ], post_load="update_pending", wiring=["model", "is186", "table", "dispatch", "mem", "io", "data", "kind",
+                                        "intc", "pending", "translator"])
 
     def __init__(self, mem, io, model="80186"):
         if model not in MODELS:
             raise ValueError("unknown CPU model %r (choose 8086 or 80186)" % (model,))
         self.model = model
         self.is186 = model == "80186"
-        self.table = ops.TABLE_80186 if self.is186 else ops.TABLE_8086
+        self.set_table(ops.TABLE_80186 if self.is186 else ops.TABLE_8086)
         self.mem = mem
         self.io = io
         self.data = mem.data
@@ -142,7 +143,13 @@ class CPU:
         self.icount += 1
         csb = self.sregs[1] << 4
         self.csb = csb
-        self.table[self.data[(csb + ip) & 0xFFFFF]](self)
+        self.dispatch(self, self.data[(csb + ip) & 0xFFFFF])
+
+    def set_table(self, table):
+        """Run every opcode through ``table`` (256 handlers taking the CPU) from now on."""
+        self.table = table
+        name = {id(ops.TABLE_8086): "8086", id(ops.TABLE_80186): "80186"}.get(id(table), "custom")
+        self.dispatch = dispatcher(table, "dispatch_" + name)
 
     def _boundary(self, stepping=False):
         """The rare work between instructions.
@@ -221,26 +228,15 @@ class CPU:
                     if self.icount >= end:
                         break
                     continue
-            left = end - self.icount
-            if left >= 4:
-                # Four instructions per pass: PyPy traces one pass of this
-                # loop, so a trace (and its bridges) then follows a run of
-                # guest instructions instead of re-dispatching through a
-                # chain of guards before every single one.
-                exec_one()
-                if self.pending:
-                    continue
-                exec_one()
-                if self.pending:
-                    continue
-                exec_one()
-                if self.pending:
-                    continue
-                exec_one()
-            elif left > 0:
-                exec_one()
-            else:
+            # One instruction per pass: a trace is then one instruction
+            # (its opcode's path through the dispatch tree), shared by every
+            # place that instruction occurs. Unrolling made traces of
+            # instruction *sequences*, so cold code (a boot, a DOS command)
+            # kept compiling new ones: 2-3x slower there, for no gain in
+            # the loops the translating tier takes over anyway.
+            if self.icount >= end:
                 break
+            exec_one()
         return self.icount - start
 
     def run_traced(self, max_insns, trace):

@@ -1206,6 +1206,7 @@ class Translator(object):
         self.counts = {}
         self.queue = []
         self.page_regions = {}     # page -> set of regions
+        self.entry_pages = [0] * 0x100   # page -> live region entries starting there
         self.dump_dir = dump_dir if dump_dir is not None else os.environ.get("PCEMU_DUMP_BLOCKS") or None
         self.regions_translated = 0
         self.compile_seconds = 0.0
@@ -1219,12 +1220,21 @@ class Translator(object):
 
     # -- the tiered run loop ---------------------------------------------------------
     def run(self, max_insns):
-        """cpu.run() with translated regions: same results, same instruction counts."""
+        """cpu.run() with translated regions: same results, same instruction counts.
+
+        One interpreted instruction per pass, as in ``CPU.run`` (so PyPy traces
+        single instructions here too); after a jump (the only place a region
+        can start) the target is looked up if its page holds region entries
+        (``entry_pages``), and counted when reached by a backward jump (loop
+        heads, returns, interrupts) - straight-line code pays one
+        comparison per instruction.
+        """
         cpu = self.cpu
         start = cpu.icount
         end = start + max_insns
         blocks = self.blocks
         counts = self.counts
+        entry_pages = self.entry_pages
         exec_one = cpu._exec_one
         sregs = cpu.sregs
         translated = 0
@@ -1239,26 +1249,25 @@ class Translator(object):
                     continue
             if cpu.icount >= end:
                 break
-            key = (sregs[1] << 16) | cpu.ip
-            entry = blocks.get(key)
-            if entry is not None:
-                if cpu.icount + entry[2] <= end:
-                    translated += entry[0](cpu, end, entry[1])
-                    continue
-            else:
-                c = counts.get(key, 0) + 1
-                counts[key] = c
-                if c >= HOT_ENTRIES:
-                    self._hot(key, c)
-            # interpret until the next jump (a place worth looking up)
-            while True:
+            ip = cpu.ip
+            exec_one()
+            d = cpu.ip - ip
+            if d > 6 or d <= 0:
+                # a jump: the one place a region can start
+                cs = sregs[1]
                 ip = cpu.ip
-                exec_one()
-                if cpu.pending or cpu.icount >= end:
-                    break
-                d = cpu.ip - ip
-                if d <= 0 or d > 6:
-                    break
+                if entry_pages[(((cs << 4) + ip) & 0xFFFFF) >> 12]:
+                    entry = blocks.get((cs << 16) | ip)
+                    if entry is not None:
+                        if not cpu.pending and cpu.icount + entry[2] <= end:
+                            translated += entry[0](cpu, end, entry[1])
+                        continue
+                if d <= 0:
+                    key = (cs << 16) | ip
+                    c = counts.get(key, 0) + 1
+                    counts[key] = c
+                    if c >= HOT_ENTRIES:
+                        self._hot(key, c)
         self.translated_insns += translated
         return cpu.icount - start
 
@@ -1662,6 +1671,7 @@ class Translator(object):
             if key not in self.blocks:
                 self.blocks[key] = entry
                 self.entry_region[key] = region
+                self._count_entry(key, 1)
 
     def invalidate(self, region):
         if not region.live:
@@ -1677,6 +1687,7 @@ class Translator(object):
             if owners.get(key) is region:
                 del owners[key]
                 del self.blocks[key]
+                self._count_entry(key, -1)
                 self.counts[key] = 0
         kind = self.mem.kind
         for p in region.pages:
@@ -1687,6 +1698,10 @@ class Translator(object):
                     del self.page_regions[p]
                     if kind[p] == CODE:
                         kind[p] = RAM
+
+    def _count_entry(self, key, delta):
+        page = ((((key >> 16) << 4) + (key & 0xFFFF)) & 0xFFFFF) >> 12
+        self.entry_pages[page] += delta
 
     def code_written(self, addr):
         """Memory.write8 hook for CODE pages: True if translated bytes were overwritten."""

@@ -1,0 +1,83 @@
+"""Opcode dispatch as a generated decision tree, for PyPy's tracing JIT.
+
+Why not ``table[op](cpu)``: PyPy inlines a call only to a known function,
+so an indirect call through a table becomes ``guard_value(fn == A)`` in the
+trace; when another handler comes by, the guard fails and a bridge is
+compiled that guards ``fn == B``, and so on. The opcodes a piece of guest
+code uses become a *chain* of guards, tested one after the other before
+every instruction: the later an opcode was first seen, the longer its walk,
+and which opcode came first (the BIOS's code layout, the boot order)
+decides the speed of everything after. Cold code pays most, since every
+new chain link is a bridge to compile.
+
+A binary search over opcode ranges instead turns every dispatch into at
+most ~8 integer comparisons, whatever was traced first: the trace follows
+one path, and each comparison that goes the other way gets its own bridge
+once. Leaves call the handlers by their global names, which PyPy folds to
+constants and inlines.
+
+``dispatcher(table)`` returns the function ``dispatch_<name>(cpu, op)`` for
+a 256-entry handler table (cached per table); its source is registered with
+``linecache`` so tracebacks and debuggers show it.
+"""
+
+import linecache
+
+_cache = {}
+
+
+def _runs(table):
+    """Contiguous opcode ranges that share one handler: [(lo, hi, fn)]."""
+    runs = []
+    for op, fn in enumerate(table):
+        if runs and runs[-1][2] is fn:
+            runs[-1][1] = op
+        else:
+            runs.append([op, op, fn])
+    return runs
+
+
+def source(table, name):
+    """The source of the dispatcher for ``table`` and the names it needs."""
+    names = {}
+    glob = {}
+    for op, fn in enumerate(table):
+        if fn not in names:
+            base = getattr(fn, "__name__", "handler").replace("<", "").replace(">", "")
+            ident = "h_%02x_%s" % (op, base)
+            names[fn] = ident
+            glob[ident] = fn
+    lines = ["def %s(cpu, op):" % name]
+
+    def emit(runs, depth):
+        pad = "    " * depth
+        if len(runs) == 1:
+            lo, hi, fn = runs[0]
+            what = "%02X" % lo if lo == hi else "%02X-%02X" % (lo, hi)
+            lines.append("%sreturn %s(cpu)  # %s" % (pad, names[fn], what))
+            return
+        mid = len(runs) // 2
+        lines.append("%sif op < 0x%02X:" % (pad, runs[mid][0]))
+        emit(runs[:mid], depth + 1)
+        lines.append("%selse:" % pad)
+        emit(runs[mid:], depth + 1)
+
+    emit(_runs(table), 1)
+    return "\n".join(lines) + "\n", glob
+
+
+def dispatcher(table, name=None):
+    """``dispatch(cpu, op)`` calling ``table[op](cpu)`` through a decision tree."""
+    key = id(table)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    if name is None:
+        name = "dispatch_custom"
+    src, glob = source(table, name)
+    filename = "<pcemu.cpu.dispatch:%s #%d>" % (name, len(_cache))
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    exec(compile(src, filename, "exec"), glob)
+    fn = glob[name]
+    _cache[key] = (table, fn)
+    return fn
