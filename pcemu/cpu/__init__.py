@@ -1,4 +1,4 @@
-"""The Intel 8086 / 80186 CPU core (real mode). See core.py and ops.py."""
+"""The Intel 8086 / 80186 CPU core (real mode). See core.py and the ops package."""
 
 from pcemu.cpu.core import CPU, MODELS
 

@@ -7,6 +7,11 @@ is translated into the source of one Python function, ``block_<CS>_<IP>``,
 whose guest loops are Python ``while`` loops of their own, and compiled
 with ``compile()``; PyPy then traces each region on its own.
 
+Decoding
+  Each instruction's prefixes, opcode and length come from the opcode map
+  (pcemu.cpu.opcodes, which the interpreter and the disassembler read too);
+  ``Decoder`` writes its code and checks that it read the same bytes.
+
 How a region looks
   ``Translator.run`` (cpu.run() when the tier is on) interprets as before
   but looks up CS:IP after every jump; a place entered HOT_ENTRIES times
@@ -80,7 +85,7 @@ import time
 import types
 
 from pcemu.bus import CODE, MMIO, RAM
-from pcemu.cpu import regioncache
+from pcemu.cpu import opcodes, regioncache
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
 
@@ -277,6 +282,26 @@ class Untranslatable(Exception):
     pass
 
 
+class DecoderMismatch(Exception):
+    """The tier's code for an instruction read other bytes than the opcode map has: a bug."""
+
+
+class _CodeBytes(object):
+    """The bytes from CS:ip on, as opcodes.decode reads them (at most 16: a longer
+    run of prefixes is left to the interpreter)."""
+
+    __slots__ = ("dec", "ip")
+
+    def __init__(self, dec, ip):
+        self.dec = dec
+        self.ip = ip
+
+    def __getitem__(self, i):
+        if i >= 16:
+            raise IndexError(i)
+        return self.dec.byte(self.ip + i)
+
+
 # --- decoded instructions -------------------------------------------------------
 class Node(object):
     """One guest instruction in a region."""
@@ -321,13 +346,24 @@ class Decoder(object):
         return self.mem.data[a]
 
     def decode(self, ip, ctx, n):
+        """The instruction at ``ip``: its layout (prefixes, opcode, length) from the
+        opcode map, its code from the methods below, which must read exactly
+        the bytes the map says it has."""
         node = Node(ip, ctx)
         self.node = node
         self.n = n
-        self.pos = ip
-        self.ovr = None
         try:
-            self._decode()
+            inst = opcodes.decode(_CodeBytes(self, ip), self.is186)
+            if inst is None:
+                raise Untranslatable("undefined (80186 INT 6), or a run of prefixes")
+            if inst.rep is not None:
+                raise Untranslatable("REP")
+            self.ovr = inst.segment
+            self.pos = (ip + inst.opcode_pos + 1) & 0xFFFF
+            self._decode(inst.opcode)
+            if (self.pos - ip) & 0xFFFF != inst.length:
+                raise DecoderMismatch("the translating tier read %d bytes at %04X:%04X where the opcode map has "
+                                      "%d (%s)" % ((self.pos - ip) & 0xFFFF, self.cs, ip, inst.length, inst.form))
         except Untranslatable:
             node = Node(ip, ctx)
             node.ctl = "exit"
@@ -513,20 +549,10 @@ class Decoder(object):
         if op != 7 and write is not None:
             write(res)
 
-    # -- the opcode map --------------------------------------------------------------------
-    def _decode(self):
-        node = self.node
+    # -- code for each opcode -----------------------------------------------------------
+    def _decode(self, op):
+        """Code for opcode ``op``; self.pos is just past it."""
         is186 = self.is186
-        while True:
-            op = self.f8()
-            if op in (0x26, 0x2E, 0x36, 0x3E):
-                self.ovr = (op >> 3) & 3
-                continue
-            if op == 0xF0 or (op == 0xF1 and not is186):
-                continue
-            break
-        if op in (0xF2, 0xF3):
-            raise Untranslatable("REP")
         if op < 0x40 and (op & 7) < 6:
             self.alu_form(op >> 3, op & 7)
             return

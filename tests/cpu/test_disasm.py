@@ -130,6 +130,8 @@ def differs_by_design(model, code):
         return True
     if op in (0x8C, 0x8E) and reg >= 4:
         return True
+    if (op in (0xF6, 0xF7) and reg == 1) or ((0xD0 <= op <= 0xD3 or op in (0xC0, 0xC1)) and reg == 6):
+        return True  # ndisasm: undefined; the CPU runs TEST, SETMO/SHL (hand-written cases)
     if op in (0xC6, 0xC7) and reg != 0:  # ndisasm: xabort/xbegin (TSX)
         return True
     if op in (0x62, 0xC4, 0xC5) and mod == 3:  # ndisasm: EVEX/VEX prefixes
@@ -137,8 +139,6 @@ def differs_by_design(model, code):
     if model == "8086":
         return (0x60 <= op <= 0x6F or op in (0xC0, 0xC1, 0xC8, 0xC9)
                 or (op == 0x8F and reg != 0)
-                or (op in (0xF6, 0xF7) and reg == 1)
-                or (0xD0 <= op <= 0xD3 and reg == 6)
                 or (op == 0xFE and reg >= 2) or (op == 0xFF and reg == 7)
                 or (mod == 3 and (op == 0x8D or (op == 0xFF and reg in (3, 5)))))
     return False
@@ -255,12 +255,13 @@ HAND_8086 = [
     ("d3360001", 4, "setmo word [0x100],cl"),
     ("8f08", 2, "pop word [bx+si]"),
     ("8ff9", 2, "pop cx"),
-    ("fe17", 2, "call byte [bx]"),
-    ("fe1f", 2, "call far byte [bx]"),
-    ("fee0", 2, "jmp al"),
-    ("fe2f", 2, "jmp far byte [bx]"),
-    ("fe37", 2, "push byte [bx]"),
-    ("fe3f", 2, "push byte [bx]"),
+    # FE /2-7: the CPU runs the FF forms, word operands
+    ("fe17", 2, "call [bx]"),
+    ("fe1f", 2, "call far [bx]"),
+    ("fee0", 2, "jmp ax"),
+    ("fe2f", 2, "jmp far [bx]"),
+    ("fe37", 2, "push word [bx]"),
+    ("fe3f", 2, "push word [bx]"),
     ("ff3f", 2, "push word [bx]"),
     ("fff8", 2, "push ax"),
     ("ffd8", 2, "call far ax"),
@@ -289,12 +290,19 @@ HAND_80186 = [
     ("65", 1, "db 0x65"),
     ("6690", 1, "db 0x66"),
     ("67", 1, "db 0x67"),
-    ("d6", 1, "db 0xd6"),
+    ("d6", 1, "salc"),
     ("f1", 1, "db 0xf1"),
     ("820012", 3, "add byte [bx+si],0x12"),
     ("82f8ff", 3, "cmp al,0xff"),
-    ("8ce0", 1, "db 0x8c"),
-    ("8e38", 1, "db 0x8e"),
+    # forms the CPU model runs on the 80186 as on the 8086 (no INT 6):
+    # 8C/8E take the low two bits of the segment field, F6/F7 /1 is TEST,
+    # /6 of the shift groups is SHL (SETMO on the 8086)
+    ("8ce0", 2, "mov ax,es"),
+    ("8e38", 2, "mov ds,[bx+si]"),
+    ("f60812", 3, "test byte [bx+si],0x12"),
+    ("f7c83412", 4, "test ax,0x1234"),
+    ("d0f0", 2, "shl al,1"),
+    ("c136000101", 5, "shl word [0x100],byte 0x1"),
     ("c60812", 1, "db 0xc6"),
     ("c7c83412", 1, "db 0xc7"),
     ("9b", 1, "wait"),
@@ -353,12 +361,11 @@ def test_common_forms_without_ndisasm(model, hexcode, ip, length, text):
 
 # ---------------------------------------------------------------- coverage and API
 
-UNDEFINED_80186 = {0x0F, 0x63, 0x64, 0x65, 0x66, 0x67, 0xD6, 0xF1}
+UNDEFINED_80186 = {0x0F, 0x63, 0x64, 0x65, 0x66, 0x67, 0xF1}
 UNDEFINED_80186_GROUPS = {  # opcode -> ModRM reg values that are undefined
-    0x8C: {4, 5, 6, 7}, 0x8E: {4, 5, 6, 7}, 0x8F: {1, 2, 3, 4, 5, 6, 7},
+    0x8F: {1, 2, 3, 4, 5, 6, 7},
     0xC6: {1, 2, 3, 4, 5, 6, 7}, 0xC7: {1, 2, 3, 4, 5, 6, 7},
-    0xC0: {6}, 0xC1: {6}, 0xD0: {6}, 0xD1: {6}, 0xD2: {6}, 0xD3: {6},
-    0xF6: {1}, 0xF7: {1}, 0xFE: {2, 3, 4, 5, 6, 7}, 0xFF: {7},
+    0xFE: {2, 3, 4, 5, 6, 7}, 0xFF: {7},
 }
 MEMORY_ONLY_80186 = {0x62: None, 0x8D: None, 0xC4: None, 0xC5: None, 0xFF: {3, 5}}
 

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcemu.bus import IoPorts, Memory, MMIO, ROM
-from pcemu.cpu import CPU, ops
+from pcemu.cpu import CPU
+from pcemu.cpu.ops import generated, strings
 from pcemu.devices.ata import AtaChannel
 from pcemu.disk import DiskImage
 
@@ -87,9 +88,16 @@ def run_steps(cpu, mem, device, code_len, max_steps=80):
     return states
 
 
+def patch_strings(monkeypatch, name, value):
+    """Replace a helper of the string instructions, for the hand-written handlers
+    (pcemu.cpu.ops.strings) and the specialised ones (the generated module)."""
+    for module in (strings, generated):
+        monkeypatch.setattr(module, name, value)
+
+
 def element_only(monkeypatch):
     for name in BLOCK_PATHS:
-        monkeypatch.setattr(ops, name, lambda cpu, width: False)
+        patch_strings(monkeypatch, name, lambda cpu, width: False)
 
 
 def both_ways(monkeypatch, build, runner=run_steps):
@@ -139,9 +147,9 @@ def test_overlapping_movs_matches_the_element_loop(monkeypatch, distance, op, df
 
 def count_element_writes(monkeypatch):
     writes = []
-    wb, ww = ops.wb, ops.ww
-    monkeypatch.setattr(ops, "wb", lambda cpu, a, v: (writes.append(a), wb(cpu, a, v)))
-    monkeypatch.setattr(ops, "ww", lambda cpu, seg, off, v: (writes.append(off), ww(cpu, seg, off, v)))
+    wb, ww = strings.wb, strings.ww
+    patch_strings(monkeypatch, "wb", lambda cpu, a, v: (writes.append(a), wb(cpu, a, v)))
+    patch_strings(monkeypatch, "ww", lambda cpu, seg, off, v: (writes.append(off), ww(cpu, seg, off, v)))
     return writes
 
 

@@ -1,0 +1,95 @@
+"""ModRM addressing: effective addresses and r/m operands.
+
+Per-byte tables give each memory ModRM's base registers, displacement size
+and default segment; the effective segment base and offset are left in
+``cpu.ea_seg`` / ``cpu.ea_off`` so a read-modify-write computes them once
+and nothing is allocated.
+"""
+
+from .memory import fetch16, fetch_s8, rb, rw, wb, ww
+from .registers import BP, BX, DI, DS, SI, SS, get_r8, set_r8
+
+
+# For each ModRM byte with mod != 3: the first base register, the second
+# (or -1), the displacement size (0, 1, 2; 3 = direct 16-bit address) and the
+# default segment (SS when BP is the base).
+_RM_A = (BX, BX, BP, BP, SI, DI, BP, BX)
+_RM_B = (SI, DI, SI, DI, -1, -1, -1, -1)
+EA_A = []
+EA_B = []
+EA_DISP = []
+EA_SEG = []
+for _m in range(256):
+    _mod, _rm = _m >> 6, _m & 7
+    if _mod == 3:
+        EA_A.append(0)
+        EA_B.append(-1)
+        EA_DISP.append(0)
+        EA_SEG.append(DS)
+    elif _mod == 0 and _rm == 6:
+        EA_A.append(0)
+        EA_B.append(-1)
+        EA_DISP.append(3)
+        EA_SEG.append(DS)
+    else:
+        EA_A.append(_RM_A[_rm])
+        EA_B.append(_RM_B[_rm])
+        EA_DISP.append(_mod)
+        EA_SEG.append(SS if _rm in (2, 3) or _rm == 6 else DS)
+EA_A = tuple(EA_A)
+EA_B = tuple(EA_B)
+EA_DISP = tuple(EA_DISP)
+EA_SEG = tuple(EA_SEG)
+del _m, _mod, _rm
+
+
+def ea(cpu, m):
+    """Decode a memory ModRM: sets cpu.ea_seg (segment base) and cpu.ea_off."""
+    d = EA_DISP[m]
+    r = cpu.regs
+    if d == 3:
+        off = fetch16(cpu)
+    else:
+        off = r[EA_A[m]]
+        b = EA_B[m]
+        if b >= 0:
+            off += r[b]
+        if d == 1:
+            off += fetch_s8(cpu)
+        elif d == 2:
+            off += fetch16(cpu)
+        off &= 0xFFFF
+    s = cpu.ovr
+    if s < 0:
+        s = EA_SEG[m]
+    cpu.ea_seg = cpu.sregs[s] << 4
+    cpu.ea_off = off
+    return off
+
+def rm_read8(cpu, m):
+    if m >= 0xC0:
+        return get_r8(cpu.regs, m & 7)
+    ea(cpu, m)
+    return rb(cpu, (cpu.ea_seg + cpu.ea_off) & 0xFFFFF)
+
+
+def rm_write8(cpu, m, v):
+    """Write back to the operand the last rm_read8/ea decoded."""
+    if m >= 0xC0:
+        set_r8(cpu.regs, m & 7, v)
+    else:
+        wb(cpu, (cpu.ea_seg + cpu.ea_off) & 0xFFFFF, v)
+
+
+def rm_read16(cpu, m):
+    if m >= 0xC0:
+        return cpu.regs[m & 7]
+    ea(cpu, m)
+    return rw(cpu, cpu.ea_seg, cpu.ea_off)
+
+
+def rm_write16(cpu, m, v):
+    if m >= 0xC0:
+        cpu.regs[m & 7] = v
+    else:
+        ww(cpu, cpu.ea_seg, cpu.ea_off, v)
