@@ -32,7 +32,9 @@ import stat
 import time
 from collections import namedtuple
 
-from . import floppy
+import weakref
+
+from . import floppy, hostjit
 from .bus import IoPorts, Memory
 from .clock import NS_PER_INSN, NS_PER_SEC, Clock
 from .cpu import CPU
@@ -69,6 +71,8 @@ BDA_KBD_START = 0x480
 BDA_KBD_END = 0x482
 BDA_VIDEO_MODE = 0x449
 
+POST_CODE_FIRST = 0x01  # our BIOS's first and last POST codes (bios/post.asm)
+POST_CODE_BOOT = 0x0F
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
 
 # The IRQ lines host input can raise: a key through the 8042, a byte into COM1.
@@ -146,6 +150,9 @@ class Machine:
         # any time; a front end narrows this to what it can deliver.
         self.host_inputs = set(HOST_INPUT_IRQS)
         self.waiting_for_input = False
+        self._jit_token = object()
+        self._jit_hold_until = None
+        weakref.finalize(self, hostjit.release, self._jit_token)
         try:
             self._attach_disks(disks, floppies, hdds, snapshot)
             self._build(clock, bios, rtc_epoch)
@@ -197,7 +204,7 @@ class Machine:
         self.pit = Pit8254(self.io, self.clock, irq=irq(0))
         self.kbc = Kbc8042(self.io, irq=irq(1), on_reset=self._request_reset, clock=self.clock)
         self.sysports = SystemPorts(self.io, pit=self.pit, on_reset=self._request_reset,
-                                    on_debug_line=self._on_debug_line)
+                                    on_debug_line=self._on_debug_line, on_post_code=self._on_post_code)
         self.rtc = Rtc146818(self.io, self.clock, irq=irq(8), epoch=rtc_epoch)
         self.uart = Uart16550(self.io, base=0x3F8, irq=irq(4), backend=self.serial_backend, name="COM1",
                               clock=self.clock)
@@ -230,6 +237,18 @@ class Machine:
         rtc.set_base_memory(640)
         rtc.set_extended_memory(0)
         rtc.cmos[CMOS_PCEMU_CONFIG] = CONFIG_SERIAL_CONSOLE if self.serial_console else 0
+
+    def _on_post_code(self, code):
+        # POST runs once: PyPy's JIT would spend more tracing it than it saves (see hostjit).
+        if code == POST_CODE_FIRST:
+            hostjit.hold(self._jit_token)
+            self._jit_hold_until = self.cpu.icount + hostjit.HOLD_LIMIT_INSNS
+        elif code == POST_CODE_BOOT:
+            self._release_jit()
+
+    def _release_jit(self):
+        self._jit_hold_until = None
+        hostjit.release(self._jit_token)
 
     def _on_debug_line(self, line):
         if self.debug_sink is not None:
@@ -304,6 +323,8 @@ class Machine:
         clock.run_due()
         if self.reset_requested:
             self._do_reset()
+        if self._jit_hold_until is not None and cpu.icount >= self._jit_hold_until:
+            self._release_jit()
         if self.debugger is not None:
             self.debugger.after_quantum()
         return executed
@@ -874,6 +895,7 @@ class Machine:
                     raise OSError(e.errno, e.strerror, "trace file %s" % out.name)
 
     def close(self):
+        self._release_jit()
         for out in self._trace_files:
             try:
                 out.close()

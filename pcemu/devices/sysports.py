@@ -7,7 +7,8 @@
   of the 8254, bits 6-7 IO-check/parity error (always 0 here).
 * 92h - system control port A (PS/2 "fast A20"): bit 1 A20 gate, bit 0 fast
   reset (a 0 -> 1 transition resets the CPU).
-* 80h - POST diagnostic code: the last byte written and a short history.
+* 80h - POST diagnostic code: the last byte written and a short history;
+  ``on_post_code(code)`` is told of each one.
 * E9h - debug console (Bochs/QEMU debugcon): bytes written are collected into
   lines; reading it returns E9h so a BIOS can detect it.
 """
@@ -36,10 +37,11 @@ class SystemPorts:
     STATE = state.Description("system ports", fields=[
         state.Int("port_b"), state.Int("refresh_toggle"), state.Int("port_a"), state.Bool("a20"),
         state.Int("post_code"), state.Deque("post_history"), state.Deque("debug_lines"), state.Bytes("_line"),
-    ], wiring=["pit", "on_reset", "on_a20", "on_debug_line"])
+    ], wiring=["pit", "on_reset", "on_a20", "on_debug_line", "on_post_code"])
 
-    def __init__(self, io, pit=None, on_reset=None, on_a20=None, on_debug_line=None):
+    def __init__(self, io, pit=None, on_reset=None, on_a20=None, on_debug_line=None, on_post_code=None):
         self.pit = pit
+        self.on_post_code = on_post_code
         self.on_reset = on_reset
         self.on_a20 = on_a20
         self.on_debug_line = on_debug_line
@@ -103,6 +105,8 @@ class SystemPorts:
     def _write_post(self, offset, value):
         self.post_code = value
         self.post_history.append(value)
+        if self.on_post_code is not None:
+            self.on_post_code(value)
 
     # -- E9h --------------------------------------------------------------------
     def _read_debugcon(self, offset):

@@ -1,0 +1,97 @@
+"""PyPy's JIT is held off while a machine runs POST (pcemu.hostjit), and only then.
+
+A stand-in for the ``pypyjit`` module records what the machine asks of it, so these
+run the same under CPython and PyPy; the speed it buys is measured by the race
+(README, speed table), not here.
+"""
+
+import pytest
+
+from pcemu import hostjit
+from pcemu.machine import Machine
+from test_package import MESSAGE, boot_floppy
+
+POST_FIRST, POST_BOOT = 0x01, 0x0F
+JIT_ON = "threshold=1039,function_threshold=1619"
+
+
+class RecordingJit:
+    defaults = {"threshold": 1039, "function_threshold": 1619}
+
+    def __init__(self):
+        self.calls = []
+
+    def set_param(self, text):
+        self.calls.append(text)
+
+
+@pytest.fixture
+def jit(monkeypatch):
+    fake = RecordingJit()
+    monkeypatch.setattr(hostjit, "pypyjit", fake)
+    monkeypatch.setattr(hostjit, "_holders", set())
+    return fake
+
+
+@pytest.fixture
+def floppy(tmp_path):
+    return boot_floppy(tmp_path / "hello.img")
+
+
+def run_through_post(m, step=500):
+    """Run in small steps to the boot sector; returns whether the JIT was held at every
+    step that ended inside POST."""
+    held_inside = []
+    while MESSAGE.decode() not in m.screen_text():
+        m.run(insns=step)
+        code = m.sysports.post_code
+        if POST_FIRST <= code < POST_BOOT:
+            held_inside.append(hostjit.held())
+    return held_inside
+
+
+def test_held_from_the_first_post_code_to_the_boot(jit, floppy):
+    with Machine(floppies=[floppy], snapshot=True) as m:
+        held_inside = run_through_post(m)
+        assert len(held_inside) > 10 and all(held_inside)
+        assert not hostjit.held()
+        assert jit.calls == ["off", JIT_ON]
+
+
+def test_a_post_that_never_ends_gives_the_jit_back(jit, floppy, monkeypatch):
+    monkeypatch.setattr(hostjit, "HOLD_LIMIT_INSNS", 2000)
+    with Machine(floppies=[floppy], snapshot=True) as m:
+        m.run(insns=1000)
+        assert hostjit.held()
+        m.run(insns=3000)
+        assert m.sysports.post_code < POST_BOOT       # still in POST, yet
+        assert not hostjit.held()
+        assert jit.calls == ["off", JIT_ON]
+
+
+def test_closing_a_machine_in_post_gives_the_jit_back(jit, floppy):
+    m = Machine(floppies=[floppy], snapshot=True)
+    m.run(insns=1000)
+    assert hostjit.held()
+    m.close()
+    assert not hostjit.held()
+
+
+def test_held_while_any_machine_is_in_post(jit, floppy):
+    with Machine(floppies=[floppy], snapshot=True) as a, Machine(floppies=[floppy], snapshot=True) as b:
+        a.run(insns=1000)
+        b.run(insns=1000)
+        run_through_post(a)
+        assert hostjit.held()            # b is still in POST
+        run_through_post(b)
+        assert not hostjit.held()
+        assert jit.calls == ["off", JIT_ON]
+
+
+def test_a_reset_runs_post_held_again(jit, floppy):
+    with Machine(floppies=[floppy], snapshot=True) as m:
+        run_through_post(m)
+        m.io.out8(0x64, 0xFE)            # the 8042 pulses the reset line
+        m.run(insns=1000)
+        assert hostjit.held()
+        assert jit.calls == ["off", JIT_ON, "off"]
