@@ -22,12 +22,15 @@ How a region looks
   module does not translate (port I/O, INT, IRET, far transfers, HLT,
   MOV SS/POP SS/STI/CLI/POPF, DIV, REP string instructions, BCD...) end
   the region: control goes back to the interpreter *before* them. A region
-  holds at most one guest loop: other loop headers (targets of back edges)
-  become exits and get regions of their own, so each guest loop is a
-  Python ``while`` loop in a code object of its own. Straight runs form
-  basic blocks; the function is ``while True:`` around ``if pc == k:``
-  blocks in topological order from the entry, so every jump falls through
-  forwards except the loop's back edge, a ``continue``. Registers, segment
+  holds every loop reached from its entry, nested ones included: an inner
+  loop that exits on every pass of its outer loop (a sieve's strike loop)
+  would otherwise leave translated code and come back through the
+  interpreter each time, which measured 10% of the race and half its
+  warm-up. Straight runs form basic blocks; the function is ``while True:``
+  around ``if pc == k:`` blocks in reverse post-order from the entry, so
+  jumps fall through forwards except the loops' back edges, each a budget
+  check and a ``continue`` (PyPy traces the hottest path through the
+  ``while`` and gives each other one a bridge). Registers, segment
   bases and the lazy-flag state live in Python locals and are stored back
   at every exit. Every basic block start is an entry point.
 
@@ -1142,31 +1145,9 @@ def _cond_dynamic(cc):
 
 
 # --- regions ------------------------------------------------------------------------
-def _loop_headers(nodes, entry_key):
-    """Targets of back edges in a depth-first walk from the entry."""
-    headers = set()
-    state = {entry_key: 1}          # 1 on the walk's stack, 2 done
-    stack = [(entry_key, iter(nodes[entry_key].succ))]
-    while stack:
-        key, it = stack[-1]
-        for s in it:
-            if nodes[s].ctl == "exit":
-                continue
-            st = state.get(s)
-            if st == 1:
-                headers.add(s)
-            elif st is None:
-                state[s] = 1
-                stack.append((s, iter(nodes[s].succ)))
-                break
-        else:
-            state[key] = 2
-            stack.pop()
-    return headers
-
-
 def _entry_first_topological(bbs, nodes, entry_key):
-    """Basic blocks ordered so that every edge except those into the entry goes forward."""
+    """Basic blocks in reverse post-order of a depth-first walk from the entry: every edge
+    goes forward except the back edges of the region's loops (each a budget check)."""
     by_key = {bb[0].key: bb for bb in bbs}
     done = set()
     post = []
@@ -1339,30 +1320,15 @@ class Translator(object):
                 pass
 
     def _build(self, cs, ip0, max_nodes, memory=None):
-        """Decode the region: one guest loop at most.
-
-        Other loops reached from the entry (targets of back edges in a
-        depth-first walk) become exits: each gets a region, and so a Python
-        loop, of its own when it is hot. Every cycle left then runs through
-        the entry.
-        """
+        """Decode the region reached from cs:ip0 (up to ``max_nodes`` instructions) and emit it."""
         dec = Decoder(self.mem if memory is None else memory, cs, self.is186)
-        entry_key = (ip0, ())
-        stops = set()
-        for _ in range(8):
-            nodes = self._decode_region(dec, ip0, max_nodes, stops)
-            if nodes[entry_key].ctl == "exit":
-                return None
-            extra = _loop_headers(nodes, entry_key) - stops - {entry_key}
-            if not extra:
-                break
-            stops |= extra
-        else:
+        nodes = self._decode_region(dec, ip0, max_nodes)
+        if nodes[(ip0, ())].ctl == "exit":
             return None
         return self._emit(cs, ip0, nodes)
 
     @staticmethod
-    def _decode_region(dec, ip0, max_nodes, stops):
+    def _decode_region(dec, ip0, max_nodes):
         nodes = {}
         count = 0
         work = [(ip0, ())]
@@ -1371,7 +1337,7 @@ class Translator(object):
             if key in nodes:
                 continue
             ip, ctx = key
-            if count >= max_nodes or key in stops:
+            if count >= max_nodes:
                 node = Node(ip, ctx)
                 node.ctl = "exit"
             else:
