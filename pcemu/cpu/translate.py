@@ -83,6 +83,7 @@ Sharing between machines
 """
 
 import linecache
+import re
 import os
 import time
 import types
@@ -1513,6 +1514,7 @@ class Translator(object):
         w("    kind = cpu.kind")
         w("    codemap = cpu.mem.codemap")
         w("    smc = False")
+        temps_at = len(lines)
         w("    while True:")
         ind = " " * 12
 
@@ -1633,6 +1635,11 @@ class Translator(object):
         w("    cpu.lf_kind = fk; cpu.lf_a = fa; cpu.lf_b = fb; cpu.lf_res = fr; cpu.lf_mask = fm; cpu.flags = fl")
         w("    cpu.icount = ic")
         w("    return ic - ic0")
+        # Every temporary is an int from the start: a name first bound inside the loop can
+        # reach the loop header unbound, and PyPy then keeps it boxed (an allocation per pass).
+        temps = sorted(set(re.findall(r"\bt_\w+", "\n".join(lines))))
+        if temps:
+            lines.insert(temps_at, "    " + " = ".join(temps) + " = 0")
         source = "\n".join(lines) + "\n"
         filename = "<pcemu block %04X:%04X #%d>" % (cs, ip0, self.serial)
         # A module of its own: under PyPy a module's globals are looked up at
