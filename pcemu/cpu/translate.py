@@ -83,16 +83,16 @@ Sharing between machines
 """
 
 import linecache
-import re
 import os
+import re
 import time
 import types
 
 from pcemu.bus import CODE, MMIO, RAM
 from pcemu.cpu import opcodes, regioncache
-from pcemu.hostjit import call_untraced
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
+from pcemu.hostjit import call_untraced
 
 HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
