@@ -95,3 +95,35 @@ def test_a_reset_runs_post_held_again(jit, floppy):
         m.run(insns=1000)
         assert hostjit.held()
         assert jit.calls == ["off", JIT_ON, "off"]
+
+
+def test_the_interpreter_loops_run_each_instruction_untraced(floppy, monkeypatch):
+    """Both interpreter loops (CPU.run and the translating tier's) hand every instruction
+    they interpret to hostjit.call_untraced, PyPy's residual call (see pcemu.hostjit)."""
+    import pcemu.cpu.core as core
+    import pcemu.cpu.translate as translate
+
+    for tier, module in (("interp", core), ("auto", translate)):
+        calls = []
+
+        def counting(fn, *args):
+            calls.append(fn)
+            return fn(*args)
+
+        monkeypatch.setattr(module, "call_untraced", counting)
+        with Machine(floppies=[floppy], snapshot=True, translate=tier) as m:
+            m.run(insns=5000)
+            interpreted = m.cpu.icount - (m.cpu.translator.translated_insns if m.cpu.translator else 0)
+            # all but the few run at a boundary (the instruction after STI or MOV SS)
+            assert interpreted - 10 <= len(calls) <= interpreted and interpreted > 4000
+            assert all(fn == m.cpu._exec_one for fn in calls)
+
+
+def test_call_untraced_is_pypys_residual_call():
+    import sys
+
+    if sys.implementation.name == "pypy":
+        import pypyjit
+
+        assert hostjit.call_untraced is pypyjit.residual_call
+    assert hostjit.call_untraced(lambda a, b: a + b, 2, 3) == 5

@@ -20,6 +20,7 @@ state they work on and the loops that drive them.
 """
 
 from pcemu import state
+from pcemu.hostjit import call_untraced
 from pcemu.cpu import ops
 from pcemu.cpu.dispatch import dispatcher
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
@@ -228,15 +229,16 @@ class CPU:
                     if self.icount >= end:
                         break
                     continue
-            # One instruction per pass: a trace is then one instruction
-            # (its opcode's path through the dispatch tree), shared by every
+            # One instruction per pass, through a call PyPy does not trace into
+            # (pcemu.hostjit): each instruction's path through the dispatch tree
+            # is compiled once, in _exec_one's own traces, and shared by every
             # place that instruction occurs. Unrolling made traces of
             # instruction *sequences*, so cold code (a boot, a DOS command)
             # kept compiling new ones: 2-3x slower there, for no gain in
             # the loops the translating tier takes over anyway.
             if self.icount >= end:
                 break
-            exec_one()
+            call_untraced(exec_one)
         return self.icount - start
 
     def run_traced(self, max_insns, trace):

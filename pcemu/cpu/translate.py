@@ -22,12 +22,15 @@ How a region looks
   module does not translate (port I/O, INT, IRET, far transfers, HLT,
   MOV SS/POP SS/STI/CLI/POPF, DIV, REP string instructions, BCD...) end
   the region: control goes back to the interpreter *before* them. A region
-  holds at most one guest loop: other loop headers (targets of back edges)
-  become exits and get regions of their own, so each guest loop is a
-  Python ``while`` loop in a code object of its own. Straight runs form
-  basic blocks; the function is ``while True:`` around ``if pc == k:``
-  blocks in topological order from the entry, so every jump falls through
-  forwards except the loop's back edge, a ``continue``. Registers, segment
+  holds every loop reached from its entry, nested ones included: an inner
+  loop that exits on every pass of its outer loop (a sieve's strike loop)
+  would otherwise leave translated code and come back through the
+  interpreter each time, which measured 10% of the race and half its
+  warm-up. Straight runs form basic blocks; the function is ``while True:``
+  around ``if pc == k:`` blocks in reverse post-order from the entry, so
+  jumps fall through forwards except the loops' back edges, each a budget
+  check and a ``continue`` (PyPy traces the hottest path through the
+  ``while`` and gives each other one a bridge). Registers, segment
   bases and the lazy-flag state live in Python locals and are stored back
   at every exit. Every basic block start is an entry point.
 
@@ -81,6 +84,7 @@ Sharing between machines
 
 import linecache
 import os
+import re
 import time
 import types
 
@@ -88,6 +92,7 @@ from pcemu.bus import CODE, MMIO, RAM
 from pcemu.cpu import opcodes, regioncache
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
+from pcemu.hostjit import call_untraced
 
 HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
@@ -1142,31 +1147,9 @@ def _cond_dynamic(cc):
 
 
 # --- regions ------------------------------------------------------------------------
-def _loop_headers(nodes, entry_key):
-    """Targets of back edges in a depth-first walk from the entry."""
-    headers = set()
-    state = {entry_key: 1}          # 1 on the walk's stack, 2 done
-    stack = [(entry_key, iter(nodes[entry_key].succ))]
-    while stack:
-        key, it = stack[-1]
-        for s in it:
-            if nodes[s].ctl == "exit":
-                continue
-            st = state.get(s)
-            if st == 1:
-                headers.add(s)
-            elif st is None:
-                state[s] = 1
-                stack.append((s, iter(nodes[s].succ)))
-                break
-        else:
-            state[key] = 2
-            stack.pop()
-    return headers
-
-
 def _entry_first_topological(bbs, nodes, entry_key):
-    """Basic blocks ordered so that every edge except those into the entry goes forward."""
+    """Basic blocks in reverse post-order of a depth-first walk from the entry: every edge
+    goes forward except the back edges of the region's loops (each a budget check)."""
     by_key = {bb[0].key: bb for bb in bbs}
     done = set()
     post = []
@@ -1260,7 +1243,7 @@ class Translator(object):
             if cpu.icount >= end:
                 break
             ip = cpu.ip
-            exec_one()
+            call_untraced(exec_one)   # traced once, on its own (see pcemu.hostjit)
             d = cpu.ip - ip
             if d > 6 or d <= 0:
                 # a jump: the one place a region can start
@@ -1339,30 +1322,15 @@ class Translator(object):
                 pass
 
     def _build(self, cs, ip0, max_nodes, memory=None):
-        """Decode the region: one guest loop at most.
-
-        Other loops reached from the entry (targets of back edges in a
-        depth-first walk) become exits: each gets a region, and so a Python
-        loop, of its own when it is hot. Every cycle left then runs through
-        the entry.
-        """
+        """Decode the region reached from cs:ip0 (up to ``max_nodes`` instructions) and emit it."""
         dec = Decoder(self.mem if memory is None else memory, cs, self.is186)
-        entry_key = (ip0, ())
-        stops = set()
-        for _ in range(8):
-            nodes = self._decode_region(dec, ip0, max_nodes, stops)
-            if nodes[entry_key].ctl == "exit":
-                return None
-            extra = _loop_headers(nodes, entry_key) - stops - {entry_key}
-            if not extra:
-                break
-            stops |= extra
-        else:
+        nodes = self._decode_region(dec, ip0, max_nodes)
+        if nodes[(ip0, ())].ctl == "exit":
             return None
         return self._emit(cs, ip0, nodes)
 
     @staticmethod
-    def _decode_region(dec, ip0, max_nodes, stops):
+    def _decode_region(dec, ip0, max_nodes):
         nodes = {}
         count = 0
         work = [(ip0, ())]
@@ -1371,7 +1339,7 @@ class Translator(object):
             if key in nodes:
                 continue
             ip, ctx = key
-            if count >= max_nodes or key in stops:
+            if count >= max_nodes:
                 node = Node(ip, ctx)
                 node.ctl = "exit"
             else:
@@ -1547,6 +1515,7 @@ class Translator(object):
         w("    kind = cpu.kind")
         w("    codemap = cpu.mem.codemap")
         w("    smc = False")
+        temps_at = len(lines)
         w("    while True:")
         ind = " " * 12
 
@@ -1667,6 +1636,11 @@ class Translator(object):
         w("    cpu.lf_kind = fk; cpu.lf_a = fa; cpu.lf_b = fb; cpu.lf_res = fr; cpu.lf_mask = fm; cpu.flags = fl")
         w("    cpu.icount = ic")
         w("    return ic - ic0")
+        # Every temporary is an int from the start: a name first bound inside the loop can
+        # reach the loop header unbound, and PyPy then keeps it boxed (an allocation per pass).
+        temps = sorted(set(re.findall(r"\bt_\w+", "\n".join(lines))))
+        if temps:
+            lines.insert(temps_at, "    " + " = ".join(temps) + " = 0")
         source = "\n".join(lines) + "\n"
         filename = "<pcemu block %04X:%04X #%d>" % (cs, ip0, self.serial)
         # A module of its own: under PyPy a module's globals are looked up at

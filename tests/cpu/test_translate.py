@@ -280,6 +280,37 @@ l:      inc ax
     assert cpu.translator.translated_insns == done
 
 
+# --- regions ---------------------------------------------------------------------------------
+def test_nested_loops_run_in_one_region(tmp_path):
+    """An inner loop left on every pass of its outer loop (a sieve's strike loop) stays in
+    the outer loop's region: no trip back through the interpreter per outer pass."""
+    program = assemble(tmp_path, """
+        org 0
+        mov bx, 2
+outer:  cmp byte [bx+0x2000], 0
+        jne next         ; struck already: the outer loop's path around the inner one
+        mov si, bx
+        add si, bx
+inner:  cmp si, 4000
+        jae next
+        mov byte [si+0x2000], 1
+        add si, bx
+        jmp inner
+next:   inc bx
+        cmp bx, 2000
+        jb outer
+        cli
+        hlt
+""")
+    cpu, mem = both(program)
+    tr = cpu.translator
+    interpreted = cpu.icount - tr.translated_insns
+    # the warm-up before the loops got hot (about 1,000 here); with a region per loop every
+    # prime went back through the interpreter (4,400)
+    assert interpreted < 2000, (interpreted, cpu.icount)
+    assert mem.data[BASE + 0x2000 + 3999] == 1          # 3999 = 3 * 1333: struck
+
+
 # --- flags ----------------------------------------------------------------------------------
 def test_dead_flags_are_not_computed(tmp_path):
     program = assemble(tmp_path, """
