@@ -5,7 +5,8 @@ the ones below, more when no bytecode cache can be written). The modules
 listed here are only needed by features a plain headless boot does not use:
 saved states (hashlib, json), the debugger and disassembler, graphics
 scan-out and screenshots, the window, calendar arithmetic from the stdlib,
-importlib.resources (zipfile, tempfile) and shutil (bz2, lzma, threading).
+importlib.resources (zipfile, tempfile) and shutil (bz2, lzma, threading), and
+the modules an editable install's import hook would load (see tools/setup.sh).
 """
 
 import json
@@ -21,6 +22,9 @@ NOT_FOR_A_HEADLESS_BOOT = [
     "socket", "pygame", "pcemu.debug.debugger", "pcemu.debug.monitor", "pcemu.debug.gdbstub",
     "pcemu.cpu.disasm", "pcemu.devices.vga_scanout", "pcemu.screenshot", "pcemu.frontends.window",
     "pcemu.frontends.terminal", "pcemu.hostfolder", "pcemu.fat",
+    # loaded into every start by the import hook of setuptools' default editable install
+    # (tools/setup.sh installs pcemu as a plain path entry instead)
+    "typing",
 ]
 
 PROBE = """
