@@ -23,10 +23,11 @@ BANNER = [
 ]
 BDA_CURSOR = 0x450
 # POST on a 1.44M floppy, reset to the boot sector's first instruction, virtual clock.
-# 17,763 with one teletype call per character, the DAC loaded by a 576-pass OUT loop and
-# the keyboard's self test answered at the end of the CPU slice it fell in.
-POST_INSNS_80186 = 14_000
-POST_INSNS_8086 = 15_000
+# 17,763 (80186) with one teletype call per character, the DAC loaded by a 576-pass OUT loop,
+# the keyboard's self test answered at the end of the CPU slice it fell in and polled for
+# (4,800 instructions of the virtual clock's 1 ms); 8,704 and 12,531 (8086) when written.
+POST_INSNS_80186 = 9_000
+POST_INSNS_8086 = 13_000
 
 # Writes 'OK' at 0000:0500 for the QEMU monitor to see, then halts.
 HALT_SECTOR = bytes([
