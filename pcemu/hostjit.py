@@ -13,6 +13,16 @@ last one before INT 19h (0Fh), or for at most ``HOLD_LIMIT_INSNS`` instructions 
 never gets there. While it is off PyPy runs no compiled code at all, old or new, so the JIT
 is on again as soon as no machine in the process is in POST. Under CPython there is nothing
 to do. A user's ``--jit threshold=...`` is replaced by PyPy's defaults after the first POST.
+
+After POST, most of a DOS boot is still cold: the interpreter's traces (one guest
+instruction each) run a few times and are left. PyPy's ``unroll`` optimisation compiles
+every loop twice (a peeled first pass, then the loop proper), which pays for a hot loop and
+doubles the cost of the rest: with it off a FreeDOS boot took 0.68-0.74x the CPU time
+(``PYPYLOG=jit-summary``: tracing is half of that boot). The translated regions' guest loops
+are what gains from it. So ``unroll(False)`` while a machine runs cold code, ``unroll(True)``
+while translated code runs (pcemu.machine decides: the translator made or installed a region,
+or most of a quantum ran translated). The setting is the process's; a user's
+``--jit enable_opts=...`` is replaced by PyPy's default or by ``COLD_OPTS``.
 """
 
 try:
@@ -22,7 +32,11 @@ except ImportError:  # CPython
 
 HOLD_LIMIT_INSNS = 200000
 
+# PyPy's optimisations without "unroll" (the default, "all", is these and unroll).
+COLD_OPTS = "intbounds:rewrite:virtualize:string:pure:earlyforce:heap"
+
 _holders = set()
+_unrolling = [True]
 
 
 def hold(owner):
@@ -47,3 +61,11 @@ def release(owner):
 def held():
     """True while some machine holds the JIT off."""
     return bool(_holders)
+
+
+def unroll(on):
+    """Let PyPy unroll the loops it compiles from now on (its default), or not (cold code)."""
+    if pypyjit is None or _unrolling[0] == on:
+        return
+    _unrolling[0] = on
+    pypyjit.set_param("enable_opts=%s" % (pypyjit.defaults["enable_opts"] if on else COLD_OPTS))

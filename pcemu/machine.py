@@ -74,6 +74,7 @@ BDA_VIDEO_MODE = 0x449
 POST_CODE_FIRST = 0x01  # our BIOS's first and last POST codes (bios/post.asm)
 POST_CODE_BOOT = 0x0F
 QUANTUM_INSNS = 20000  # realtime mode: instructions between looks at the host clock
+COLD_SLICE_INSNS = 2000  # slices while PyPy compiles without unrolling (cold code)
 
 # The IRQ lines host input can raise: a key through the 8042, a byte into COM1.
 HOST_INPUT_IRQS = {"keyboard": 1, "serial": 4}
@@ -152,6 +153,8 @@ class Machine:
         self.waiting_for_input = False
         self._jit_token = object()
         self._jit_hold_until = None
+        self._jit_cold = False  # after POST: PyPy compiles without unrolling (hostjit.unroll)
+        self._regions_seen = 0
         weakref.finalize(self, hostjit.release, self._jit_token)
         try:
             self._attach_disks(disks, floppies, hdds, snapshot)
@@ -247,6 +250,23 @@ class Machine:
             self._jit_hold_until = self.cpu.icount + hostjit.HOLD_LIMIT_INSNS
         elif code == POST_CODE_BOOT:
             self._release_jit()
+            self._jit_cold = True
+            hostjit.unroll(False)
+            self.cpu.request_stop()  # the next slice is a short one (COLD_SLICE_INSNS)
+
+    def _pick_jit_unroll(self, translator, executed, translated_before):
+        """Hot code (a region just made or installed, or a quantum mostly translated) is
+        compiled with PyPy's loop unrolling, cold code without (see hostjit)."""
+        regions = translator.regions_translated + translator.cache_hits
+        if self._jit_cold:
+            if regions != self._regions_seen:
+                self._regions_seen = regions
+                self._jit_cold = False
+                hostjit.unroll(True)
+        elif executed >= COLD_SLICE_INSNS and 2 * (translator.translated_insns - translated_before) < executed:
+            self._regions_seen = regions
+            self._jit_cold = True
+            hostjit.unroll(False)
 
     def _release_jit(self):
         self._jit_hold_until = None
@@ -313,6 +333,12 @@ class Machine:
             # rest of a 20,000-instruction slice. A timer armed during the slice and due
             # before its end ends it too (Clock.schedule).
             budget = max_insns
+            translator = cpu.translator
+            if translator is not None:
+                translated_before = translator.translated_insns
+                if self._jit_cold:
+                    # short slices: a new region is seen before PyPy traces its loop
+                    budget = min(budget, COLD_SLICE_INSNS)
             now = clock.now()
             deadline = clock.next_deadline()
             ns_per_insn = NS_PER_INSN if clock.virtual else self._host_ns_per_insn
@@ -336,6 +362,8 @@ class Machine:
                 clock.run_slice_until(None)
             if not clock.virtual and executed >= 64:
                 self._host_ns_per_insn = max(1.0, (self._host_ns_per_insn + (clock.now() - now) / executed) / 2)
+            if translator is not None and (self._jit_cold or self._regions_seen):
+                self._pick_jit_unroll(translator, executed, translated_before)
         clock.run_due()
         if self.reset_requested:
             self._do_reset()
