@@ -153,8 +153,11 @@ class Machine:
         self.waiting_for_input = False
         self._jit_token = object()
         self._jit_hold_until = None
-        self._jit_cold = False  # after POST: PyPy compiles without unrolling (hostjit.unroll)
-        self._regions_seen = 0
+        # After POST PyPy compiles without loop unrolling while cold code runs (hostjit.unroll).
+        self._jit_policy = False  # on from the end of the first POST
+        self._jit_cold = False
+        self._jit_window = False  # from POST's end to the first region: short slices
+        self._regions_seen = 0    # the translator's regions at the last look
         weakref.finalize(self, hostjit.release, self._jit_token)
         try:
             self._attach_disks(disks, floppies, hdds, snapshot)
@@ -250,7 +253,9 @@ class Machine:
             self._jit_hold_until = self.cpu.icount + hostjit.HOLD_LIMIT_INSNS
         elif code == POST_CODE_BOOT:
             self._release_jit()
-            self._jit_cold = True
+            translator = self.cpu.translator
+            self._jit_policy = self._jit_cold = self._jit_window = True
+            self._regions_seen = translator.regions_translated + translator.cache_hits if translator else 0
             hostjit.unroll(False)
             self.cpu.request_stop()  # the next slice is a short one (COLD_SLICE_INSNS)
 
@@ -261,7 +266,7 @@ class Machine:
         if self._jit_cold:
             if regions != self._regions_seen:
                 self._regions_seen = regions
-                self._jit_cold = False
+                self._jit_cold = self._jit_window = False
                 hostjit.unroll(True)
         elif executed >= COLD_SLICE_INSNS and 2 * (translator.translated_insns - translated_before) < executed:
             self._regions_seen = regions
@@ -336,8 +341,11 @@ class Machine:
             translator = cpu.translator
             if translator is not None:
                 translated_before = translator.translated_insns
-                if self._jit_cold:
-                    # short slices: a new region is seen before PyPy traces its loop
+                if self._jit_window:
+                    # Short slices from POST's end to the first region (a benchmark's loop
+                    # right after the boot sector): it is seen before PyPy traces it. Later
+                    # slices are as without the JIT policy, so that machines stopping at
+                    # the same points (run_until_idle) do not depend on it.
                     budget = min(budget, COLD_SLICE_INSNS)
             now = clock.now()
             deadline = clock.next_deadline()
@@ -362,7 +370,7 @@ class Machine:
                 clock.run_slice_until(None)
             if not clock.virtual and executed >= 64:
                 self._host_ns_per_insn = max(1.0, (self._host_ns_per_insn + (clock.now() - now) / executed) / 2)
-            if translator is not None and (self._jit_cold or self._regions_seen):
+            if translator is not None and self._jit_policy:
                 self._pick_jit_unroll(translator, executed, translated_before)
         clock.run_due()
         if self.reset_requested:
