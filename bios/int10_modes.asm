@@ -225,6 +225,7 @@ vid_indexed_block:
         ret
 
 ; Load the DAC with colour set AL (DAC_*): 256 entries, the unused ones black.
+; The 64-entry sets are tables built by the assembler (below); DS = 40h.
 vid_load_dac:
         SAVE_REGS ax, bx, cx, dx, si
         mov dx, 3C6h
@@ -235,41 +236,22 @@ vid_load_dac:
         xor al, al
         out dx, al
         inc dx
-        xor bx, bx                  ; BL = entry
         cmp ah, DAC_VGA256
         je .vga
-.small: mov al, bl
-        cmp ah, DAC_EGA
-        je .ega
-        cmp ah, DAC_MONO
-        je .mono
-        and al, 07h                 ; CGA: bit 4 is the intensity
-        test bl, 10h
-        jz .cga
-        or al, 08h
-.cga:   call vid_dac_cga
-        jmp .step
-.ega:   mov cx, 2004h               ; red: 2Ah from bit 2, 15h from bit 5
-        call vid_dac_level
-        mov cx, 1002h
-        call vid_dac_level
-        mov cx, 0801h
-        call vid_dac_level
-        jmp .step
-.mono:  mov cx, 1008h
-        call vid_dac_level
-        call vid_dac_level
-        call vid_dac_level
-.step:  inc bl
-        cmp bl, 64
-        jb .small
+        mov bl, ah
+        xor bh, bh
+        shl bx, 1
+        mov si, [cs:dac_sets + bx]
+        mov cx, 64 * 3
+        call vid_out_block
         mov cx, (256 - 64) * 3
         jmp .black
-.vga:   mov al, bl                  ; 00h-0Fh: the 16 CGA colours
+.vga:   xor bx, bx                  ; BL = entry
+.cga16: mov al, bl                  ; 00h-0Fh: the 16 CGA colours
         call vid_dac_cga
         inc bl
         cmp bl, 16
-        jb .vga
+        jb .cga16
         mov si, vga_greys           ; 10h-1Fh: a grey ramp
         mov cx, 16
 .grey:  cs lodsb
@@ -293,11 +275,79 @@ vid_load_dac:
         cmp bx, vga_ramps + 9 * 5
         jb .ramp
         mov cx, 8 * 3
-.black: xor al, al
-.blk:   out dx, al
-        loop .blk
+.black: mov si, dac_black
+        call vid_out_block
         RESTORE_REGS ax, bx, cx, dx, si
         ret
+
+; CX bytes from CS:SI out to port DX (DS = 40h): one REP OUTSB on an 80186
+; (PVF_STRING_IO), a byte per pass on an 8086. -> SI past them, CX = 0.
+vid_out_block:
+        test byte [PV_FLAGS], PVF_STRING_IO
+        jz .by_byte
+        push ds
+        push cs
+        pop ds
+cpu 186
+rep outsb
+cpu 8086
+        pop ds
+        ret
+.by_byte:
+        cs lodsb
+        out dx, al
+        loop .by_byte
+        ret
+
+; The 64-entry colour sets, by DAC_* number.
+dac_sets:
+        dw dac_ega, dac_cga, 0, dac_mono
+
+; One DAC component: 2Ah if entry %1 has a bit of %2, plus 15h if a bit of %3.
+%macro DAC_LEVEL 3
+        db ((%1) & (%2) ? 2Ah : 0) + ((%1) & (%3) ? 15h : 0)
+%endmacro
+
+; EGA: entry bits rgbRGB, each colour 2Ah from its capital bit, 15h from the other.
+dac_ega:
+%assign e 0
+%rep 64
+        DAC_LEVEL e, 04h, 20h
+        DAC_LEVEL e, 02h, 10h
+        DAC_LEVEL e, 01h, 08h
+%assign e e + 1
+%endrep
+
+; CGA: bits 0-2 RGB, bit 4 the intensity (15h on every component); colour 6
+; is brown (green 15h, not 2Ah).
+dac_cga:
+%assign e 0
+%rep 64
+%assign c (e & 07h) | ((e & 10h) >> 1)
+        DAC_LEVEL c, 04h, 08h
+%if c == 6
+        db 15h
+%else
+        DAC_LEVEL c, 02h, 08h
+%endif
+        DAC_LEVEL c, 01h, 08h
+%assign e e + 1
+%endrep
+
+; Monochrome: bit 3 normal (2Ah), bit 4 bright (15h more), the same grey on
+; all three components.
+dac_mono:
+%assign e 0
+%rep 64
+        DAC_LEVEL e, 08h, 10h
+        DAC_LEVEL e, 08h, 10h
+        DAC_LEVEL e, 08h, 10h
+%assign e e + 1
+%endrep
+
+; The entries a colour set leaves black.
+dac_black:
+        times (256 - 64) * 3 db 0
 
 ; Out one DAC component for entry BL: 2Ah if BL has a bit of CL, plus 15h
 ; if it has a bit of CH.

@@ -143,13 +143,15 @@ post_ivt:
         push es
         xor ax, ax
         mov es, ax
+        mov ds, ax
         xor di, di
-        mov cx, 78h
-.dflt:  mov ax, dummy_iret
+        mov ax, dummy_iret
         stosw
         mov ax, BIOS_SEG
         stosw
-        loop .dflt
+        xor si, si                      ; the rest up to 77h copy the first:
+        mov cx, (78h - 1) * 2           ; each word is read 4 bytes behind
+        rep movsw                       ; where it is written
         xor ax, ax
         mov cx, (100h - 78h) * 2
         rep stosw

@@ -11,7 +11,11 @@ Time is counted in nanoseconds since power-on. Two sources:
 Devices never tick. They remember when they were programmed, derive their
 state from ``now()`` when the guest looks, and arm one timer for the next
 edge the guest can observe (an IRQ). The machine runs the CPU up to
-``next_deadline()`` and then calls ``run_due()``.
+``next_deadline()`` and then calls ``run_due()``. A timer armed while the CPU
+runs (a port write schedules an answer) may be due before the slice would
+end: ``run_slice_until`` tells the clock where the running slice ends, and
+arming an earlier timer calls ``cut_slice`` (the machine: end the slice after
+this instruction), so the timer fires on time instead of at the slice's end.
 """
 
 import heapq
@@ -45,6 +49,8 @@ class Clock:
         self._host_start = time.monotonic_ns()
         self._timers = []
         self._seq = 0
+        self._slice_end = None  # ns: where the CPU slice now running ends (None: no slice)
+        self.cut_slice = None   # callable(): end the running slice early
 
     def now(self):
         if self.virtual:
@@ -82,7 +88,15 @@ class Clock:
         self._seq += 1
         timer = Timer(deadline, self._seq, callback)
         heapq.heappush(self._timers, timer)
+        if self._slice_end is not None and deadline < self._slice_end:
+            self._slice_end = None
+            if self.cut_slice is not None:
+                self.cut_slice()
         return timer
+
+    def run_slice_until(self, end):
+        """The CPU is about to run until ``end`` (ns; None once the slice is over)."""
+        self._slice_end = end
 
     def schedule_in(self, delay, callback):
         return self.schedule(self.now() + delay, callback)

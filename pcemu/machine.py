@@ -194,6 +194,8 @@ class Machine:
         if self.cpu_tier == "auto":
             self.cpu.enable_translation(dump_dir=self._dump_blocks)
         self.clock = Clock(clock_mode, insn_count=lambda: self.cpu.icount)
+        self.clock.cut_slice = self._cut_slice
+        self._host_ns_per_insn = 1000.0  # realtime clock: host ns per guest instruction, as last measured
 
         self.pic = PicPair(self.io, cpu_intr=self.cpu.set_intr)
         self.cpu.intc = self.pic
@@ -254,6 +256,9 @@ class Machine:
         if self.debug_sink is not None:
             self.debug_sink(line)
 
+    def _cut_slice(self):
+        self.cpu.request_stop()
+
     def _request_reset(self):
         self.reset_requested = True
         self.cpu.request_stop()
@@ -302,13 +307,20 @@ class Machine:
                 if delay > 0 and sleep:
                     time.sleep(min(delay, 0.05))
         else:
+            # The slice ends at the next timer: exactly under the virtual clock; under the
+            # realtime clock by the host time an instruction has been taking, so a device
+            # answering within a millisecond (the keyboard's self test) is not left for the
+            # rest of a 20,000-instruction slice. A timer armed during the slice and due
+            # before its end ends it too (Clock.schedule).
             budget = max_insns
-            if clock.virtual:
-                deadline = clock.next_deadline()
-                if deadline is not None:
-                    until = (deadline - clock.now()) // NS_PER_INSN + 1
-                    if until < budget:
-                        budget = max(1, until)
+            now = clock.now()
+            deadline = clock.next_deadline()
+            ns_per_insn = NS_PER_INSN if clock.virtual else self._host_ns_per_insn
+            if deadline is not None:
+                until = int((deadline - now) // ns_per_insn) + 1
+                if until < budget:
+                    budget = max(1, until)
+            clock.run_slice_until(now + budget * ns_per_insn)
             try:
                 if self._debug_run is not None:
                     executed = self._debug_run(budget)
@@ -320,6 +332,10 @@ class Machine:
                 from .debug.listing import guest_report
 
                 raise GuestFault("%s, at %04X:%04X" % (e, cpu.sregs[1], cpu.ip), guest_report(self))
+            finally:
+                clock.run_slice_until(None)
+            if not clock.virtual and executed >= 64:
+                self._host_ns_per_insn = max(1.0, (self._host_ns_per_insn + (clock.now() - now) / executed) / 2)
         clock.run_due()
         if self.reset_requested:
             self._do_reset()

@@ -114,8 +114,9 @@ def test_the_interpreter_loops_run_each_instruction_untraced(floppy, monkeypatch
         with Machine(floppies=[floppy], snapshot=True, translate=tier) as m:
             m.run(insns=5000)
             interpreted = m.cpu.icount - (m.cpu.translator.translated_insns if m.cpu.translator else 0)
-            # all but the few run at a boundary (the instruction after STI or MOV SS)
-            assert interpreted - 10 <= len(calls) <= interpreted and interpreted > 4000
+            # all but the few run at a boundary (the instruction after STI or MOV SS, or
+            # after a trap)
+            assert interpreted * 0.98 <= len(calls) <= interpreted and interpreted > 4000
             assert all(fn == m.cpu._exec_one for fn in calls)
 
 

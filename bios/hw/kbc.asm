@@ -98,6 +98,7 @@ kbc_start:
 ; CF from kbc_start in: read the BAT result, turn scanning on, set the LEDs.
 kbc_finish:
         jc .kbd_bad
+        call kbc_sleep_until_byte
         call kbc_read
         jc .kbd_bad
         cmp al, 0AAh
@@ -112,6 +113,57 @@ kbc_finish:
         call dbg_puts
         call kbc_flush
         ret
+
+; POST, interrupts off: if the 8042 has no byte yet, sleep on its IRQ1 (the
+; timer's IRQ0 bounds the wait) instead of polling: a halted CPU costs the
+; emulator nothing, and under the virtual clock it skips ahead to the byte. The
+; byte stays in the output buffer for kbc_read. Preserves all registers.
+kbc_sleep_until_byte:
+        push ax
+        in al, KBC_STATUS
+        test al, 01h
+        jnz .done
+        push es
+        xor ax, ax
+        mov es, ax
+        push word [es:08h*4]
+        push word [es:08h*4+2]
+        push word [es:09h*4]
+        push word [es:09h*4+2]
+        mov word [es:08h*4], kbc_wake_irq
+        mov [es:08h*4+2], cs
+        mov word [es:09h*4], kbc_wake_irq
+        mov [es:09h*4+2], cs
+        in al, PIC1_DATA
+        push ax
+        mov al, 0FCh                ; IRQ0 and IRQ1 only
+        out PIC1_DATA, al
+        push cx
+        mov cx, 20                  ; wake-ups: timer ticks bound the wait to about a second
+.sleep: sti                         ; no interrupt between STI and HLT
+        hlt
+        cli
+        in al, KBC_STATUS           ; an edge latched earlier (the reset's ACK) wakes us too
+        test al, 01h
+        loopz .sleep
+        pop cx
+        pop ax
+        out PIC1_DATA, al
+        pop word [es:09h*4+2]
+        pop word [es:09h*4]
+        pop word [es:08h*4+2]
+        pop word [es:08h*4]
+        pop es
+.done:  pop ax
+        ret
+
+; IRQ0/IRQ1 while kbc_sleep_until_byte sleeps: only wakes the CPU.
+kbc_wake_irq:
+        push ax
+        mov al, 20h                 ; non-specific EOI
+        out PIC1_CMD, al
+        pop ax
+        iret
 
 ; Tell the keyboard the lock LEDs from 40:17 (DS = 40h). Skips the
 ; exchange if the LEDs already match. Runs with interrupts off so the
