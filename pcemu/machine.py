@@ -244,6 +244,7 @@ class Machine:
         # POST runs once: PyPy's JIT would spend more tracing it than it saves (see hostjit).
         if code == POST_CODE_FIRST:
             hostjit.hold(self._jit_token)
+            self.cpu.dispatch_for_jit(False)
             self._jit_hold_until = self.cpu.icount + hostjit.HOLD_LIMIT_INSNS
         elif code == POST_CODE_BOOT:
             self._release_jit()
@@ -251,6 +252,9 @@ class Machine:
     def _release_jit(self):
         self._jit_hold_until = None
         hostjit.release(self._jit_token)
+        cpu = getattr(self, "cpu", None)
+        if cpu is not None:
+            cpu.dispatch_for_jit(True)
 
     def _on_debug_line(self, line):
         if self.debug_sink is not None:

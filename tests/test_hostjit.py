@@ -128,3 +128,14 @@ def test_call_untraced_is_pypys_residual_call():
 
         assert hostjit.call_untraced is pypyjit.residual_call
     assert hostjit.call_untraced(lambda a, b: a + b, 2, 3) == 5
+
+
+def test_post_dispatches_by_table_lookup_while_the_jit_is_held(jit, floppy):
+    """Held off, PyPy interprets every instruction: the CPU indexes its handler table then,
+    and goes back to the decision tree (what traces want) when the hold ends."""
+    with Machine(floppies=[floppy], snapshot=True) as m:
+        assert m.cpu.dispatch is m.cpu.dispatch_traced
+        m.run(insns=1000)
+        assert hostjit.held() and m.cpu.dispatch is m.cpu.dispatch_lookup
+        run_through_post(m)
+        assert not hostjit.held() and m.cpu.dispatch is m.cpu.dispatch_traced

@@ -22,7 +22,7 @@ state they work on and the loops that drive them.
 from pcemu import state
 from pcemu.hostjit import call_untraced
 from pcemu.cpu import ops
-from pcemu.cpu.dispatch import dispatcher
+from pcemu.cpu.dispatch import dispatcher, lookup_dispatcher
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
 
 MODELS = ("8086", "80186")
@@ -42,7 +42,8 @@ class CPU:
         state.Int("ovr"), state.Int("rep"), state.Int("ea_seg"), state.Int("ea_off"), state.Int("csb"),
         state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
         state.Bool("halted"), state.Int("resume_prefix_ip"), state.Int("resume_prefix_icount"),
-    ], post_load="update_pending", wiring=["model", "is186", "table", "dispatch", "mem", "io", "data", "kind",
+    ], post_load="update_pending", wiring=["model", "is186", "table", "dispatch", "dispatch_traced", "dispatch_lookup",
+                                        "mem", "io", "data", "kind",
                                         "intc", "pending", "translator"])
 
     def __init__(self, mem, io, model="80186"):
@@ -150,7 +151,15 @@ class CPU:
         """Run every opcode through ``table`` (256 handlers taking the CPU) from now on."""
         self.table = table
         name = {id(ops.TABLE_8086): "8086", id(ops.TABLE_80186): "80186"}.get(id(table), "custom")
-        self.dispatch = dispatcher(table, "dispatch_" + name)
+        self.dispatch_traced = dispatcher(table, "dispatch_" + name)
+        self.dispatch_lookup = lookup_dispatcher(table)
+        self.dispatch = self.dispatch_traced
+
+    def dispatch_for_jit(self, traced):
+        """Dispatch through the decision tree (``traced``: what PyPy's traces want) or by
+        indexing the table (cheaper while the JIT is held off and every instruction is
+        interpreted; see pcemu.hostjit)."""
+        self.dispatch = self.dispatch_traced if traced else self.dispatch_lookup
 
     def _boundary(self, stepping=False):
         """The rare work between instructions.
