@@ -42,6 +42,7 @@ EXIT_UNKNOWN_COMMAND = 127
 
 PROMPT_MARK = "@pcemu-ready@"
 SETTLE_NS = 2_500_000_000  # a booted guest idle this long (guest time) is at its prompt
+IDLE_WITHOUT_PROMPT_NS = 1_000_000_000  # idle this long after a command, no prompt: it waits for keys
 _BAD_COMMAND = re.compile(r'^Bad command or filename - "(.*)"\.?\s*$')
 
 
@@ -194,28 +195,40 @@ class Session:
         self.type_fast(text + "\r")
         if stdin:
             m.type_text(stdin.decode("latin-1").replace("\r\n", "\r").replace("\n", "\r"))
-        marker = PROMPT_MARK.encode("ascii")
-        while True:
-            if not m.run_until_idle(timeout=self.deadline.left(30.0), check=False):
-                continue
-            out = self.output_since(mark)
-            if out.rstrip(b"\r\n").endswith(marker):
-                break
-            # Idle without the prompt: give DOS a few ticks (it may be between programs).
-            start = m.clock.now()
-            while m.clock.now() - start < 1_000_000_000 and not self.output_since(mark).rstrip(b"\r\n").endswith(marker):
-                self.deadline.left()
-                m.step_quantum()
-            if self.output_since(mark).rstrip(b"\r\n").endswith(marker):
-                break
-            if m.is_idle():
-                raise RunError("the command waits for keyboard input (pipe it to pcemu run's stdin)", EXIT_GUEST)
+        self.wait_for_prompt_mark(mark)
         out = self.output_since(mark)
         # The echo of the typed line comes first, then the output, then the prompt marker.
         first = out.find(b"\r\n")
         body = out[first + 2:] if first >= 0 else b""
-        body = body[:body.rfind(marker)]
+        body = body[:body.rfind(PROMPT_MARK.encode("ascii"))]
         return body
+
+    def wait_for_prompt_mark(self, mark):
+        """Run until COMMAND.COM has printed its prompt (the output since ``mark`` ends with
+        PROMPT_MARK) and the guest waits for keys with all input taken.
+
+        The prompt is the end of the command: COMMAND.COM prints it when it reads the next
+        line, so there is no need to watch the guest idle across timer ticks as well (at
+        the prompt DOS polls the keyboard some 14,000 instructions a tick until it has sat
+        idle for a second; see bios/int16.asm). Idle without the prompt for
+        IDLE_WITHOUT_PROMPT_NS of guest time, printing nothing: the command waits for keys."""
+        m = self.m
+        marker = PROMPT_MARK.encode("ascii")
+        since = None
+        seen = -1
+        while True:
+            self.deadline.left()
+            m.step_quantum()
+            if not m.is_idle():
+                continue
+            out = self.output_since(mark)
+            if out.rstrip(b"\r\n").endswith(marker):
+                return
+            now = m.clock.now()
+            if len(out) != seen:
+                since, seen = now, len(out)
+            elif now - since >= IDLE_WITHOUT_PROMPT_NS:
+                raise RunError("the command waits for keyboard input (pipe it to pcemu run's stdin)", EXIT_GUEST)
 
     def set_prompt(self):
         self.type_fast("PROMPT %s\r" % PROMPT_MARK)

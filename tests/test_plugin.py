@@ -167,3 +167,22 @@ def test_translations_shared_between_machines_change_no_screen_or_count(dos_boot
     (first, hits1, n1), (second, hits2, n2), (alone, hits3, n3) = results
     assert second == first == alone
     assert hits1 == 0 and hits2 >= n2 > 0 and hits3 == 0   # hits: also places known not to translate
+
+
+def test_run_returns_at_the_prompt_without_waiting_for_timer_ticks(dos):
+    # COMMAND.COM prints its prompt when it reads the next line: dos.run stops as soon as
+    # the guest waits for keys after it. At its prompt DOS polls the keyboard some 14,000
+    # guest instructions every timer tick; watching it idle across ticks as well cost a
+    # tenth of a short command. The referee is the guest's own tick count (BDA 40:6Ch).
+    m = dos.machine
+    ticks_at_prompt = []
+    backend = m.serial_backend
+    write = backend.write
+
+    def watch(data):
+        write(data)
+        if bytes(backend.output).rstrip(b"\r\n").endswith(b"@pcemu-ready@"):
+            ticks_at_prompt.append(bytes(m.mem.data[0x46C:0x470]))
+    backend.write = watch
+    assert dos.run("REM nothing") == ""
+    assert ticks_at_prompt and ticks_at_prompt[-1] == bytes(m.mem.data[0x46C:0x470])
