@@ -186,3 +186,35 @@ def test_run_returns_at_the_prompt_without_waiting_for_timer_ticks(dos):
     backend.write = watch
     assert dos.run("REM nothing") == ""
     assert ticks_at_prompt and ticks_at_prompt[-1] == bytes(m.mem.data[0x46C:0x470])
+
+
+def test_a_session_reads_its_c_drive_for_hashing_once(tmp_path, monkeypatch):
+    # The boot state's cache key and the state's disk check both need C:'s digest: one
+    # hash of the 32 MiB image serves both (and every restore after them).
+    import hashlib
+
+    from pcemu.pytest_plugin import C_DRIVE_BYTES, _make_boot_state, _restore
+
+    real = hashlib.sha256
+    hashed = []
+
+    class Counting:
+        def __init__(self, data=b""):
+            self.h = real(data)
+            hashed.append(len(data))
+
+        def update(self, data):
+            hashed.append(len(data))
+            self.h.update(data)
+
+        def digest(self):
+            return self.h.digest()
+
+        def hexdigest(self):
+            return self.h.hexdigest()
+
+    monkeypatch.setattr(hashlib, "sha256", Counting)
+    boot = _make_boot_state(str(tmp_path), None, "80186", "virtual")
+    _restore(boot).machine.close()
+    _restore(boot).machine.close()
+    assert C_DRIVE_BYTES <= sum(hashed) < 2 * C_DRIVE_BYTES
