@@ -29,7 +29,11 @@ one DOS: ``full = dos_factory("freedos-full.img"); full.run("MEM")``.
 Speed: the machines of one process share their translated code
 (``pcemu.cpu.regioncache``), so from the second test on DOS runs from code
 compiled, and warmed up by PyPy's JIT, in the tests before; command lines are
-typed at the serial console, which takes a whole line at once.
+typed at the serial console, which takes a whole line at once; ``run`` returns
+as soon as the prompt is back and DOS waits for keys. While a session uses the
+fixtures, PyPy's JIT runs without loop unrolling (``pcemu.run.jit_for_commands``:
+DOS commands are cold code, and it makes PyPy's traces of them 30% cheaper); the
+session's end gives PyPy its defaults back.
 
 Options: ``--dos-image=IMAGE`` boots that floppy image (writes kept in
 memory) instead of the built-in FreeDOS, ``--dos-cpu=8086|80186``,
@@ -166,6 +170,10 @@ def _boot_state_for(config, tmp_path_factory, floppy):
     if floppy is not None:
         floppy = os.path.abspath(os.fspath(floppy))
     cpu, clock = config.getoption("--dos-cpu"), config.getoption("--dos-clock")
+    if "_pcemu_jit" not in config.__dict__:
+        from . import run
+
+        config._pcemu_jit = run.jit_for_commands()  # PyPy's defaults again at the session's end
     states = config.__dict__.setdefault("_pcemu_boot_states", {})
     key = (floppy, cpu, clock)
     if key not in states:
@@ -358,6 +366,13 @@ def dos_factory(request, tmp_path_factory):
     yield make
     for d in mine:
         d.machine.close()
+
+
+def pytest_unconfigure(config):
+    if config.__dict__.pop("_pcemu_jit", False):
+        from . import run
+
+        run.jit_defaults_again()
 
 
 @pytest.hookimpl(hookwrapper=True)

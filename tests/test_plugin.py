@@ -218,3 +218,38 @@ def test_a_session_reads_its_c_drive_for_hashing_once(tmp_path, monkeypatch):
     _restore(boot).machine.close()
     _restore(boot).machine.close()
     assert C_DRIVE_BYTES <= sum(hashed) < 2 * C_DRIVE_BYTES
+
+
+class RecordingJit:
+    """A stand-in for PyPy's ``pypyjit`` that records what it is asked (as in test_hostjit)."""
+    defaults = {"enable_opts": "all"}
+
+    def __init__(self):
+        self.calls = []
+
+    def set_param(self, text):
+        self.calls.append(text)
+
+
+def test_a_dos_session_runs_pypys_jit_without_loop_unrolling_then_gives_its_defaults_back(
+        monkeypatch, tmp_path_factory, request):
+    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
+    from pcemu import run
+    from pcemu.pytest_plugin import _boot_state_for, pytest_unconfigure
+
+    fake = RecordingJit()
+    monkeypatch.setattr(run, "pypyjit", fake)
+
+    class Config:   # a session of its own: the real one's boot states stay out of it
+        def getoption(self, name):
+            return request.config.getoption(name)
+
+    config = Config()
+    _boot_state_for(config, tmp_path_factory, None)
+    _boot_state_for(config, tmp_path_factory, None)
+    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap"]
+    assert "unroll" not in fake.calls[0] and all(opt in fake.calls[0] for opt in (
+        "intbounds", "rewrite", "virtualize", "string", "pure", "earlyforce", "heap"))
+    pytest_unconfigure(config)
+    assert fake.calls[1:] == ["enable_opts=all"]
+
