@@ -55,10 +55,10 @@ _BAD_COMMAND = re.compile(r'^Bad command or filename - "(.*)"\.?\s*$')
 # Unrolling compiles each loop twice, a peeled first pass and a loop body specialised on
 # what that pass saw. The interpreter's loop runs one guest instruction per pass, so its
 # body gets specialised on whichever instruction happened to run when the loop got hot,
-# and every other instruction leaves it through a guard into a bridge of its own: which
+# and every other instruction leaves it through a guard into a bridge of its own. Which
 # instruction that is decides between a good and a bad trace tree: the commands of the
 # plugin's 20 one-command tests, run in one process, took 3.2-3.9 s or 5.0-5.5 s of CPU
-# depending on PyPy's threshold, in no order one could foresee. DOS commands are cold code,
+# depending on PyPy's threshold (300, 500: good; 450, 550, 600, 1039: bad). DOS commands are cold code,
 # so bridges are most of the JIT's work; without unrolling the time no longer depends on the
 # threshold and is the good one (3.2-3.4 s). Long hot loops lose a little: the race took
 # 1.02 s instead of 0.90 s of CPU. So only runs of commands ask for it, ``pcemu run`` and the
