@@ -222,7 +222,7 @@ def test_a_session_reads_its_c_drive_for_hashing_once(tmp_path, monkeypatch):
 
 class RecordingJit:
     """A stand-in for PyPy's ``pypyjit`` that records what it is asked (as in test_hostjit)."""
-    defaults = {"enable_opts": "all"}
+    defaults = {"enable_opts": "all", "trace_eagerness": 200}
 
     def __init__(self):
         self.calls = []
@@ -247,9 +247,9 @@ def test_a_dos_session_runs_pypys_jit_without_loop_unrolling_then_gives_its_defa
     config = Config()
     _boot_state_for(config, tmp_path_factory, None)
     _boot_state_for(config, tmp_path_factory, None)
-    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap"]
+    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"]
     assert "unroll" not in fake.calls[0] and all(opt in fake.calls[0] for opt in (
         "intbounds", "rewrite", "virtualize", "string", "pure", "earlyforce", "heap"))
     pytest_unconfigure(config)
-    assert fake.calls[1:] == ["enable_opts=all"]
+    assert fake.calls[1:] == ["enable_opts=all,trace_eagerness=200"]
 

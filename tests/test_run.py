@@ -131,4 +131,4 @@ def test_runs_pypys_jit_without_loop_unrolling(cache, monkeypatch, capsys):
     monkeypatch.setenv("PCEMU_CACHE_DIR", str(cache))
     assert run.run(["--", "ECHO", "hi"]) == 0
     assert capsys.readouterr().out == "hi\n"
-    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap"]
+    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"]
