@@ -30,10 +30,10 @@ Speed: the machines of one process share their translated code
 (``pcemu.cpu.regioncache``), so from the second test on DOS runs from code
 compiled, and warmed up by PyPy's JIT, in the tests before; command lines are
 typed at the serial console, which takes a whole line at once; ``run`` returns
-as soon as the prompt is back and DOS waits for keys. While a session uses the
-fixtures, PyPy's JIT runs without loop unrolling (``pcemu.run.jit_for_commands``:
-DOS commands are cold code: the project's 20 one-command tests take 30% less
-CPU so); the session's end gives PyPy its defaults back.
+as soon as the prompt is back and DOS waits for keys. While a test has a ``dos`` or
+``dos_factory`` fixture, PyPy's JIT is tuned for cold code
+(``pcemu.run.jit_for_commands``: the project's 20 one-command tests take 40%
+less CPU so); the session's other tests run with PyPy's defaults.
 
 Options: ``--dos-image=IMAGE`` boots that floppy image (writes kept in
 memory) instead of the built-in FreeDOS, ``--dos-cpu=8086|80186``,
@@ -170,10 +170,6 @@ def _boot_state_for(config, tmp_path_factory, floppy):
     if floppy is not None:
         floppy = os.path.abspath(os.fspath(floppy))
     cpu, clock = config.getoption("--dos-cpu"), config.getoption("--dos-clock")
-    if "_pcemu_jit" not in config.__dict__:
-        from . import run
-
-        config._pcemu_jit = run.jit_for_commands()  # PyPy's defaults again at the session's end
     states = config.__dict__.setdefault("_pcemu_boot_states", {})
     key = (floppy, cpu, clock)
     if key not in states:
@@ -340,13 +336,40 @@ def _write_bytes(disk, start, data):
     disk.write(first, bytes(buf))
 
 
+_jit_users = 0
+
+
+def _jit_for_commands_enter():
+    """PyPy's JIT tuned for DOS commands while a test has a DOS machine (``pcemu.run.
+    jit_for_commands``), its defaults again for the session's other tests."""
+    global _jit_users
+    if _jit_users == 0:
+        from . import run
+
+        run.jit_for_commands()
+    _jit_users += 1
+
+
+def _jit_for_commands_exit():
+    global _jit_users
+    _jit_users -= 1
+    if _jit_users == 0:
+        from . import run
+
+        run.jit_defaults_again()
+
+
 @pytest.fixture
 def dos(request, dos_boot_state):
     """A DOS machine at its prompt (restored from the session's boot state), a blank C:."""
-    d = _restore(dos_boot_state)
-    request.node.__dict__.setdefault("_pcemu_dos", []).append(d)
-    yield d
-    d.machine.close()
+    _jit_for_commands_enter()
+    try:
+        d = _restore(dos_boot_state)
+        request.node.__dict__.setdefault("_pcemu_dos", []).append(d)
+        yield d
+        d.machine.close()
+    finally:
+        _jit_for_commands_exit()
 
 
 @pytest.fixture
@@ -363,16 +386,13 @@ def dos_factory(request, tmp_path_factory):
         mine.append(d)
         return d
 
-    yield make
-    for d in mine:
-        d.machine.close()
-
-
-def pytest_unconfigure(config):
-    if config.__dict__.pop("_pcemu_jit", False):
-        from . import run
-
-        run.jit_defaults_again()
+    _jit_for_commands_enter()
+    try:
+        yield make
+        for d in mine:
+            d.machine.close()
+    finally:
+        _jit_for_commands_exit()
 
 
 @pytest.hookimpl(hookwrapper=True)

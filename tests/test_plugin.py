@@ -231,25 +231,29 @@ class RecordingJit:
         self.calls.append(text)
 
 
-def test_a_dos_session_runs_pypys_jit_without_loop_unrolling_then_gives_its_defaults_back(
-        monkeypatch, tmp_path_factory, request):
-    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
+JIT_FOR_COMMANDS = "enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"
+
+
+@pytest.fixture
+def recorded_jit(monkeypatch):
+    """The stand-in, set up before the test's ``dos`` and checked after its teardown: PyPy's
+    defaults are back once the test's DOS machines are gone."""
     from pcemu import run
-    from pcemu.pytest_plugin import _boot_state_for, pytest_unconfigure
 
     fake = RecordingJit()
     monkeypatch.setattr(run, "pypyjit", fake)
+    yield fake
+    assert fake.calls[-1:] == ["enable_opts=all,trace_eagerness=200"]
 
-    class Config:   # a session of its own: the real one's boot states stay out of it
-        def getoption(self, name):
-            return request.config.getoption(name)
 
-    config = Config()
-    _boot_state_for(config, tmp_path_factory, None)
-    _boot_state_for(config, tmp_path_factory, None)
-    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"]
-    assert "unroll" not in fake.calls[0] and all(opt in fake.calls[0] for opt in (
-        "intbounds", "rewrite", "virtualize", "string", "pure", "earlyforce", "heap"))
-    pytest_unconfigure(config)
-    assert fake.calls[1:] == ["enable_opts=all,trace_eagerness=200"]
+def test_a_test_with_dos_runs_pypys_jit_tuned_for_commands(recorded_jit, dos):
+    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
+    assert recorded_jit.calls == [JIT_FOR_COMMANDS]
+    assert dos.run("ECHO tuned") == "tuned\n"
+    assert recorded_jit.calls == [JIT_FOR_COMMANDS]
 
+
+def test_two_dos_machines_in_one_test_tune_the_jit_once(recorded_jit, dos, dos_factory):
+    other = dos_factory()
+    assert other.run("ECHO second") == "second\n" and dos.run("ECHO first") == "first\n"
+    assert recorded_jit.calls == [JIT_FOR_COMMANDS]

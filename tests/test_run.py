@@ -124,11 +124,11 @@ def test_a_program_from_freedos_full_makes_a_file_in_the_mounted_folder(cache, t
 def test_runs_pypys_jit_without_loop_unrolling(cache, monkeypatch, capsys):
     # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
     from pcemu import run
-    from test_plugin import RecordingJit
+    from test_plugin import JIT_FOR_COMMANDS, RecordingJit
 
     fake = RecordingJit()
     monkeypatch.setattr(run, "pypyjit", fake)
     monkeypatch.setenv("PCEMU_CACHE_DIR", str(cache))
     assert run.run(["--", "ECHO", "hi"]) == 0
     assert capsys.readouterr().out == "hi\n"
-    assert fake.calls == ["enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"]
+    assert fake.calls == [JIT_FOR_COMMANDS]
