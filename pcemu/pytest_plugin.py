@@ -29,7 +29,11 @@ one DOS: ``full = dos_factory("freedos-full.img"); full.run("MEM")``.
 Speed: the machines of one process share their translated code
 (``pcemu.cpu.regioncache``), so from the second test on DOS runs from code
 compiled, and warmed up by PyPy's JIT, in the tests before; command lines are
-typed at the serial console, which takes a whole line at once.
+typed at the serial console, which takes a whole line at once; ``run`` returns
+as soon as the prompt is back and DOS waits for keys. While a test has a ``dos`` or
+``dos_factory`` fixture, PyPy's JIT is tuned for cold code
+(``pcemu.run.jit_for_commands``: the project's 20 one-command tests take 40%
+less CPU so); the session's other tests run with PyPy's defaults.
 
 Options: ``--dos-image=IMAGE`` boots that floppy image (writes kept in
 memory) instead of the built-in FreeDOS, ``--dos-cpu=8086|80186``,
@@ -114,9 +118,12 @@ def _make_boot_state(folder, floppy, cpu, clock):
     with fat.Volume(c_image, offset) as volume:
         volume.write_file(RESET_NAME, RESET_COM, timestamp=FIXED_TIME)
     os.chmod(c_image, 0o444)
-    with open(c_image, "rb") as f:
-        c_digest = hashlib.sha256(f.read()).hexdigest()
     boot = _BootState(os.path.join(folder, "boot.state"), c_image, floppy, cpu, clock)
+    # DiskImage hashes a snapshot's file once per process: the same digest then serves the
+    # state's disk check at every restore (32 MiB, some 70 ms a hash).
+    c_disk = boot.open_disks()[1]
+    c_digest = c_disk.content_digest()
+    c_disk.close()
     cached = None
     if floppy is None and clock == "virtual":
         probe = Machine(cpu=cpu, clock=clock)
@@ -329,13 +336,40 @@ def _write_bytes(disk, start, data):
     disk.write(first, bytes(buf))
 
 
+_jit_users = 0
+
+
+def _jit_for_commands_enter():
+    """PyPy's JIT tuned for DOS commands while a test has a DOS machine (``pcemu.run.
+    jit_for_commands``), its defaults again for the session's other tests."""
+    global _jit_users
+    if _jit_users == 0:
+        from . import run
+
+        run.jit_for_commands()
+    _jit_users += 1
+
+
+def _jit_for_commands_exit():
+    global _jit_users
+    _jit_users -= 1
+    if _jit_users == 0:
+        from . import run
+
+        run.jit_defaults_again()
+
+
 @pytest.fixture
 def dos(request, dos_boot_state):
     """A DOS machine at its prompt (restored from the session's boot state), a blank C:."""
-    d = _restore(dos_boot_state)
-    request.node.__dict__.setdefault("_pcemu_dos", []).append(d)
-    yield d
-    d.machine.close()
+    _jit_for_commands_enter()
+    try:
+        d = _restore(dos_boot_state)
+        request.node.__dict__.setdefault("_pcemu_dos", []).append(d)
+        yield d
+        d.machine.close()
+    finally:
+        _jit_for_commands_exit()
 
 
 @pytest.fixture
@@ -352,9 +386,13 @@ def dos_factory(request, tmp_path_factory):
         mine.append(d)
         return d
 
-    yield make
-    for d in mine:
-        d.machine.close()
+    _jit_for_commands_enter()
+    try:
+        yield make
+        for d in mine:
+            d.machine.close()
+    finally:
+        _jit_for_commands_exit()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -167,3 +167,93 @@ def test_translations_shared_between_machines_change_no_screen_or_count(dos_boot
     (first, hits1, n1), (second, hits2, n2), (alone, hits3, n3) = results
     assert second == first == alone
     assert hits1 == 0 and hits2 >= n2 > 0 and hits3 == 0   # hits: also places known not to translate
+
+
+def test_run_returns_at_the_prompt_without_waiting_for_timer_ticks(dos):
+    # COMMAND.COM prints its prompt when it reads the next line: dos.run stops as soon as
+    # the guest waits for keys after it. At its prompt DOS polls the keyboard some 14,000
+    # guest instructions every timer tick; watching it idle across ticks as well cost a
+    # tenth of a short command. The referee is the guest's own tick count (BDA 40:6Ch).
+    m = dos.machine
+    ticks_at_prompt = []
+    backend = m.serial_backend
+    write = backend.write
+
+    def watch(data):
+        write(data)
+        if bytes(backend.output).rstrip(b"\r\n").endswith(b"@pcemu-ready@"):
+            ticks_at_prompt.append(bytes(m.mem.data[0x46C:0x470]))
+    backend.write = watch
+    assert dos.run("REM nothing") == ""
+    assert ticks_at_prompt and ticks_at_prompt[-1] == bytes(m.mem.data[0x46C:0x470])
+
+
+def test_a_session_reads_its_c_drive_for_hashing_once(tmp_path, monkeypatch):
+    # The boot state's cache key and the state's disk check both need C:'s digest: one
+    # hash of the 32 MiB image serves both (and every restore after them).
+    import hashlib
+
+    from pcemu.pytest_plugin import C_DRIVE_BYTES, _make_boot_state, _restore
+
+    real = hashlib.sha256
+    hashed = []
+
+    class Counting:
+        def __init__(self, data=b""):
+            self.h = real(data)
+            hashed.append(len(data))
+
+        def update(self, data):
+            hashed.append(len(data))
+            self.h.update(data)
+
+        def digest(self):
+            return self.h.digest()
+
+        def hexdigest(self):
+            return self.h.hexdigest()
+
+    monkeypatch.setattr(hashlib, "sha256", Counting)
+    boot = _make_boot_state(str(tmp_path), None, "80186", "virtual")
+    _restore(boot).machine.close()
+    _restore(boot).machine.close()
+    assert C_DRIVE_BYTES <= sum(hashed) < 2 * C_DRIVE_BYTES
+
+
+class RecordingJit:
+    """A stand-in for PyPy's ``pypyjit`` that records what it is asked (as in test_hostjit)."""
+    defaults = {"enable_opts": "all", "trace_eagerness": 200}
+
+    def __init__(self):
+        self.calls = []
+
+    def set_param(self, text):
+        self.calls.append(text)
+
+
+JIT_FOR_COMMANDS = "enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"
+
+
+@pytest.fixture
+def recorded_jit(monkeypatch):
+    """The stand-in, set up before the test's ``dos`` and checked after its teardown: PyPy's
+    defaults are back once the test's DOS machines are gone."""
+    from pcemu import run
+
+    fake = RecordingJit()
+    monkeypatch.setattr(run, "pypyjit", fake)
+    yield fake
+    assert fake.calls[-1:] == ["enable_opts=all,trace_eagerness=200"]
+
+
+def test_a_test_with_dos_runs_pypys_jit_tuned_for_commands(recorded_jit, dos):
+    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
+    assert recorded_jit.calls == [JIT_FOR_COMMANDS]
+    assert dos.run("ECHO tuned") == "tuned\n"
+    assert recorded_jit.calls == [JIT_FOR_COMMANDS]
+
+
+def test_two_dos_machines_in_one_test_tune_the_jit_once(recorded_jit, dos, dos_factory):
+    other = dos_factory()
+    assert other.run("ECHO second") == "second\n" and dos.run("ECHO first") == "first\n"
+    assert recorded_jit.calls == [JIT_FOR_COMMANDS]

@@ -119,3 +119,16 @@ def test_a_program_from_freedos_full_makes_a_file_in_the_mounted_folder(cache, t
         assert [i.filename.upper() for i in z.infolist()] == ["HELLO.TXT"]
         assert z.read(z.infolist()[0]) == text
     assert (folder / "hello.txt").read_bytes() == text
+
+
+def test_runs_pypys_jit_without_loop_unrolling(cache, monkeypatch, capsys):
+    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
+    from pcemu import run
+    from test_plugin import JIT_FOR_COMMANDS, RecordingJit
+
+    fake = RecordingJit()
+    monkeypatch.setattr(run, "pypyjit", fake)
+    monkeypatch.setenv("PCEMU_CACHE_DIR", str(cache))
+    assert run.run(["--", "ECHO", "hi"]) == 0
+    assert capsys.readouterr().out == "hi\n"
+    assert fake.calls == [JIT_FOR_COMMANDS]
