@@ -218,3 +218,19 @@ def test_window_without_pygame_names_the_extra(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pcemu", "--disk=%s" % image, "--display=window"],
                        capture_output=True, env=env, cwd=str(ROOT), timeout=60)
     assert_one_line_error(r, 1, "pip install 'pcemu[display]'")
+
+
+def test_tools_run_gives_pypy_an_8mb_nursery(tmp_path):
+    """tools/run (the quick start's command) sets PYPY_GC_NURSERY unless the user did: PyPy
+    would size the nursery from the biggest CPU cache (150 MB on a 300 MiB L3). PyPy's GC log
+    shows the size it took."""
+    log = tmp_path / "gc.log"
+    env = {k: v for k, v in os.environ.items() if k != "PYPY_GC_NURSERY"}
+    env["PYPYLOG"] = "gc-set-nursery-size:%s" % log
+    r = subprocess.run([str(ROOT / "tools" / "run"), "--version"], capture_output=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    sizes = re.findall(r"nursery size: (\d+)", log.read_text())
+    assert sizes and int(sizes[-1]) == 8 << 20, sizes
+    env["PYPY_GC_NURSERY"] = "4MB"                     # the user's own choice stands
+    r = subprocess.run([str(ROOT / "tools" / "run"), "--version"], capture_output=True, timeout=300, env=env)
+    assert int(re.findall(r"nursery size: (\d+)", log.read_text())[-1]) == 4 << 20
