@@ -10,7 +10,8 @@ fewer host instructions (valgrind's instruction count, 3.98G against 4.41G).
 
 The JIT is held off while a machine runs its power-on self test.
 
-POST runs about 19,000 guest instructions, nearly every one of them a few times at most.
+POST ran about 19,000 guest instructions then (8,700 now), nearly every one of them a few
+times at most.
 PyPy traces the interpreter loop after about a thousand passes, whatever guest code they
 are, so with the JIT on it spends most of POST tracing and compiling paths that never run
 again: 0.36-0.39 s of CPU here, against 0.11-0.14 s with the JIT off, and the rest of the
@@ -23,6 +24,11 @@ last one before INT 19h (0Fh), or for at most ``HOLD_LIMIT_INSNS`` instructions 
 never gets there. While it is off PyPy runs no compiled code at all, old or new, so the JIT
 is on again as soon as no machine in the process is in POST. Under CPython there is nothing
 to do. A user's ``--jit threshold=...`` is replaced by PyPy's defaults after the first POST.
+While the JIT is held the CPU dispatches by indexing its handler table, cheaper to
+interpret than the decision tree traces want (``CPU.dispatch_for_jit``).
+
+Runs of DOS commands (``pcemu run``, and tests using the pytest plugin's DOS fixtures) tune
+the JIT further for cold code: see ``pcemu.run.JIT_OPTS_FOR_COMMANDS``.
 """
 
 try:
