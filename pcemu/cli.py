@@ -233,6 +233,10 @@ def _usage_error(message):
 
 
 def main(argv=None):
+    if argv is None:        # the program itself, not a caller in Python
+        from .hostjit import fit_gc_nursery
+
+        fit_gc_nursery()
     raw = sys.argv[1:] if argv is None else list(argv)
     if raw[:1] == ["run"]:
         from .run import main as run_main

@@ -31,6 +31,9 @@ Runs of DOS commands (``pcemu run``, and tests using the pytest plugin's DOS fix
 the JIT further for cold code: see ``pcemu.run.JIT_OPTS_FOR_COMMANDS``.
 """
 
+import os
+import sys
+
 try:
     import pypyjit
 except ImportError:  # CPython
@@ -70,3 +73,50 @@ def release(owner):
 def held():
     """True while some machine holds the JIT off."""
     return bool(_holders)
+
+
+# PyPy sizes its nursery (where new objects are made) from the biggest CPU cache it finds,
+# taken for the L2: with a large L3 it takes half of it (150 MB on the development VM, whose
+# L3 is 300 MiB), and the first pass through it touches a new page every 4 KiB: 48,000 page
+# faults, 0.1 s of system time in the race, and a nursery far out of cache. Only the
+# environment sets it (PYPY_GC_NURSERY, read as PyPy starts), so the command starts itself
+# again with it: the race took 0.61 s of CPU against 8086tiny's 0.65 s so, against 0.74-0.92 s
+# without (three runs of ../shared/race/race, one with the variable set).
+NURSERY_MAX = 32 << 20
+NURSERY = "8MB"
+_UNITS = (("kB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30))
+
+
+def nursery_bytes():
+    """The size of PyPy's nursery (0 under CPython)."""
+    if sys.implementation.name != "pypy":
+        return 0
+    import gc
+
+    text = gc.get_stats().nursery_size       # e.g. "150.0MB"
+    for unit, scale in _UNITS:
+        if text.endswith(unit):
+            return int(float(text[:-len(unit)]) * scale)
+    return 0
+
+
+def fit_gc_nursery():
+    """Run this command again with an 8 MB nursery if PyPy took one over 32 MB and the user
+    set none (see NURSERY_MAX); returns when there is nothing to do. PyPy's own options
+    (``--jit ...``) are not carried over: set PYPY_GC_NURSERY to keep them."""
+    if "PYPY_GC_NURSERY" in os.environ or nursery_bytes() <= NURSERY_MAX:
+        return
+    argv0 = sys.argv[0]
+    if not os.path.isfile(argv0):        # python -c ..., an embedded interpreter
+        return
+    if os.path.basename(argv0) == "__main__.py":
+        args = [sys.executable, "-m", "pcemu"]
+    else:
+        args = [sys.executable, argv0]
+    for stream in (sys.stdout, sys.stderr):      # None when the fd is closed
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    os.execve(sys.executable, args + sys.argv[1:], dict(os.environ, PYPY_GC_NURSERY=NURSERY))

@@ -5,6 +5,8 @@ run the same under CPython and PyPy; the speed it buys is measured by the race
 (README, speed table), not here.
 """
 
+import os
+
 import pytest
 
 from pcemu import hostjit
@@ -139,3 +141,43 @@ def test_post_dispatches_by_table_lookup_while_the_jit_is_held(jit, floppy):
         assert hostjit.held() and m.cpu.dispatch is m.cpu.dispatch_lookup
         run_through_post(m)
         assert not hostjit.held() and m.cpu.dispatch is m.cpu.dispatch_traced
+
+
+class _Exec(Exception):
+    pass
+
+
+@pytest.mark.parametrize("argv0, expect", [
+    ("__main__.py", ["-m", "pcemu"]),       # python -m pcemu
+    ("pcemu", None),                         # the console script: run as it was
+])
+def test_an_oversized_pypy_nursery_restarts_the_command_with_8mb(monkeypatch, tmp_path, argv0, expect):
+    """PyPy takes half the biggest CPU cache for its nursery (150 MB on a 300 MiB L3): the
+    command starts itself again with PYPY_GC_NURSERY=8MB, the user's choice standing."""
+    script = tmp_path / argv0
+    script.write_text("")
+    calls = []
+
+    def fake_execve(path, args, env):
+        calls.append((path, args, env))
+        raise _Exec()
+
+    monkeypatch.setattr(hostjit.os, "execve", fake_execve)
+    monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
+    monkeypatch.setattr(hostjit.sys, "argv", [str(script), "--disk=a.img", "--stats"])
+    monkeypatch.delenv("PYPY_GC_NURSERY", raising=False)
+    with pytest.raises(_Exec):
+        hostjit.fit_gc_nursery()
+    path, args, env = calls[0]
+    assert path == hostjit.sys.executable and env["PYPY_GC_NURSERY"] == "8MB"
+    assert args == [path] + (expect or [str(script)]) + ["--disk=a.img", "--stats"]
+
+    monkeypatch.setenv("PYPY_GC_NURSERY", "4MB")        # the user's own: left alone
+    hostjit.fit_gc_nursery()
+    monkeypatch.delenv("PYPY_GC_NURSERY")
+    monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 8 << 20)   # a sane size: left alone
+    hostjit.fit_gc_nursery()
+    monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
+    monkeypatch.setattr(hostjit.sys, "argv", ["-c", "--stats"])       # python -c: no script to restart
+    hostjit.fit_gc_nursery()
+    assert len(calls) == 1
