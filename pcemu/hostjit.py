@@ -11,8 +11,7 @@ fewer host instructions (valgrind's instruction count, 3.98G against 4.41G).
 The JIT is held off while a machine runs its power-on self test.
 
 POST ran about 19,000 guest instructions then (8,700 now), nearly every one of them a few
-times at most.
-PyPy traces the interpreter loop after about a thousand passes, whatever guest code they
+times at most. PyPy traces the interpreter loop after about a thousand passes, whatever guest code they
 are, so with the JIT on it spends most of POST tracing and compiling paths that never run
 again: 0.36-0.39 s of CPU here, against 0.11-0.14 s with the JIT off, and the rest of the
 run is no slower (the guest's own hot code is traced when it runs). A later POST in the same
@@ -28,7 +27,7 @@ While the JIT is held the CPU dispatches by indexing its handler table, cheaper 
 interpret than the decision tree traces want (``CPU.dispatch_for_jit``).
 
 Runs of DOS commands (``pcemu run``, and tests using the pytest plugin's DOS fixtures) tune
-the JIT further for cold code: see ``pcemu.run.JIT_OPTS_FOR_COMMANDS``.
+the JIT further for cold code: see ``OPTS_FOR_COMMANDS``.
 """
 
 import os
@@ -73,6 +72,46 @@ def release(owner):
 def held():
     """True while some machine holds the JIT off."""
     return bool(_holders)
+
+
+# PyPy's JIT optimisations for runs of DOS commands (``pcemu run``, tests with the pytest
+# plugin's DOS fixtures): all of them but loop unrolling.
+# Unrolling compiles each loop twice, a peeled first pass and a loop body specialised on
+# what that pass saw. The interpreter's loop runs one guest instruction per pass, so its
+# body gets specialised on whichever instruction happened to run when the loop got hot,
+# and every other instruction leaves it through a guard into a bridge of its own. Which
+# instruction that is decides between a good and a bad trace tree: the commands of the
+# plugin's 20 one-command tests, run in one process, took 3.2-3.9 s or 5.0-5.5 s of CPU
+# depending on PyPy's threshold (300, 500: good; 450, 550, 600, 1039: bad). DOS commands are cold code,
+# so bridges are most of the JIT's work; without unrolling the time no longer depends on the
+# threshold and is the good one (3.2-3.4 s). Long hot loops lose a little: the race took
+# 1.02 s instead of 0.90 s of CPU. So only runs of commands ask for it, ``pcemu run`` and the
+# pytest plugin's session, not the emulator in general. (Measured before the interpreter
+# loops called instructions untraced; with that, the 20 tests were within noise with and
+# without this tuning: 6.7 against 7.2 s, medians of 5 on a loaded machine.)
+OPTS_FOR_COMMANDS = "intbounds:rewrite:virtualize:string:pure:earlyforce:heap"
+# And bridges compiled after 50 failures of their guard instead of 200: in cold code a guard
+# that fails at all fails again soon, and until its bridge is compiled each failure runs
+# PyPy's slow blackhole interpreter. The same commands, in one process (CPU, median of 5):
+# 4.10 s at 200, 3.8 at 100, 3.4-3.5 at 50, 3.3 at 25 and at 10.
+TRACE_EAGERNESS_FOR_COMMANDS = 50
+
+
+def tune_for_commands():
+    """Run PyPy's JIT without loop unrolling, compiling bridges sooner, from now on (see
+    OPTS_FOR_COMMANDS). Returns False under CPython, where there is no JIT."""
+    if pypyjit is None:
+        return False
+    pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (OPTS_FOR_COMMANDS,
+                                                             TRACE_EAGERNESS_FOR_COMMANDS))
+    return True
+
+
+def defaults_for_commands_again():
+    """PyPy's own JIT settings again (after ``tune_for_commands``)."""
+    if pypyjit is not None:
+        d = pypyjit.defaults
+        pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (d["enable_opts"], d["trace_eagerness"]))
 
 
 # PyPy sizes its nursery (where new objects are made) from the biggest CPU cache it finds,

@@ -30,9 +30,8 @@ import os
 import pathlib
 import stat
 import time
-from collections import namedtuple
-
 import weakref
+from collections import namedtuple
 
 from . import floppy, hostjit
 from .bus import IoPorts, Memory
@@ -194,7 +193,7 @@ class Machine:
         if self.cpu_tier == "auto":
             self.cpu.enable_translation(dump_dir=self._dump_blocks)
         self.clock = Clock(clock_mode, insn_count=lambda: self.cpu.icount)
-        self.clock.cut_slice = self._cut_slice
+        self.clock.cut_slice = self.cpu.request_stop   # a timer armed mid-slice ends it
         self._host_ns_per_insn = 1000.0  # realtime clock: host ns per guest instruction, as last measured
 
         self.pic = PicPair(self.io, cpu_intr=self.cpu.set_intr)
@@ -259,9 +258,6 @@ class Machine:
     def _on_debug_line(self, line):
         if self.debug_sink is not None:
             self.debug_sink(line)
-
-    def _cut_slice(self):
-        self.cpu.request_stop()
 
     def _request_reset(self):
         self.reset_requested = True

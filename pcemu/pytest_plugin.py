@@ -32,7 +32,7 @@ compiled, and warmed up by PyPy's JIT, in the tests before; command lines are
 typed at the serial console, which takes a whole line at once; ``run`` returns
 as soon as the prompt is back and DOS waits for keys. While a test has a ``dos`` or
 ``dos_factory`` fixture, PyPy's JIT is tuned for cold code
-(``pcemu.run.jit_for_commands``: the project's 20 one-command tests take 40%
+(``pcemu.hostjit.tune_for_commands``: the project's 20 one-command tests take 40%
 less CPU so); the session's other tests run with PyPy's defaults.
 
 Options: ``--dos-image=IMAGE`` boots that floppy image (writes kept in
@@ -57,6 +57,8 @@ import os
 import shutil
 
 import pytest
+
+from . import hostjit
 
 C_DRIVE_BYTES = 32 << 20
 # 4 KiB clusters: 8 K of them. DOS counts the free ones at the first DIR of C: (and after
@@ -340,13 +342,11 @@ _jit_users = 0
 
 
 def _jit_for_commands_enter():
-    """PyPy's JIT tuned for DOS commands while a test has a DOS machine (``pcemu.run.
-    jit_for_commands``), its defaults again for the session's other tests."""
+    """PyPy's JIT tuned for DOS commands while a test has a DOS machine
+    (``pcemu.hostjit.tune_for_commands``), its defaults again for the session's other tests."""
     global _jit_users
     if _jit_users == 0:
-        from . import run
-
-        run.jit_for_commands()
+        hostjit.tune_for_commands()
     _jit_users += 1
 
 
@@ -354,9 +354,7 @@ def _jit_for_commands_exit():
     global _jit_users
     _jit_users -= 1
     if _jit_users == 0:
-        from . import run
-
-        run.jit_defaults_again()
+        hostjit.defaults_for_commands_again()
 
 
 @pytest.fixture

@@ -34,10 +34,7 @@ import sys
 import tempfile
 import time
 
-try:
-    import pypyjit
-except ImportError:  # CPython: no JIT to tune
-    pypyjit = None
+from . import hostjit
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
@@ -49,43 +46,6 @@ PROMPT_MARK = "@pcemu-ready@"
 SETTLE_NS = 2_500_000_000  # a booted guest idle this long (guest time) is at its prompt
 IDLE_WITHOUT_PROMPT_NS = 1_000_000_000  # idle this long after a command, no prompt: it waits for keys
 _BAD_COMMAND = re.compile(r'^Bad command or filename - "(.*)"\.?\s*$')
-
-
-# PyPy's JIT optimisations for runs of DOS commands: all of them but loop unrolling.
-# Unrolling compiles each loop twice, a peeled first pass and a loop body specialised on
-# what that pass saw. The interpreter's loop runs one guest instruction per pass, so its
-# body gets specialised on whichever instruction happened to run when the loop got hot,
-# and every other instruction leaves it through a guard into a bridge of its own. Which
-# instruction that is decides between a good and a bad trace tree: the commands of the
-# plugin's 20 one-command tests, run in one process, took 3.2-3.9 s or 5.0-5.5 s of CPU
-# depending on PyPy's threshold (300, 500: good; 450, 550, 600, 1039: bad). DOS commands are cold code,
-# so bridges are most of the JIT's work; without unrolling the time no longer depends on the
-# threshold and is the good one (3.2-3.4 s). Long hot loops lose a little: the race took
-# 1.02 s instead of 0.90 s of CPU. So only runs of commands ask for it, ``pcemu run`` and the
-# pytest plugin's session, not the emulator in general.
-JIT_OPTS_FOR_COMMANDS = "intbounds:rewrite:virtualize:string:pure:earlyforce:heap"
-# And bridges compiled after 50 failures of their guard instead of 200: in cold code a guard
-# that fails at all fails again soon, and until its bridge is compiled each failure runs
-# PyPy's slow blackhole interpreter. The same commands, in one process (CPU, median of 5):
-# 4.10 s at 200, 3.8 at 100, 3.4-3.5 at 50, 3.3 at 25 and at 10.
-JIT_TRACE_EAGERNESS_FOR_COMMANDS = 50
-
-
-def jit_for_commands():
-    """Run PyPy's JIT without loop unrolling, compiling bridges sooner, from now on (see
-    JIT_OPTS_FOR_COMMANDS). Returns False under CPython, where there is no JIT."""
-    if pypyjit is None:
-        return False
-    pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (JIT_OPTS_FOR_COMMANDS,
-                                                             JIT_TRACE_EAGERNESS_FOR_COMMANDS))
-    return True
-
-
-def jit_defaults_again():
-    """PyPy's own JIT settings again (after ``jit_for_commands``)."""
-    if pypyjit is not None:
-        d = pypyjit.defaults
-        pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (d["enable_opts"], d["trace_eagerness"]))
 
 
 class RunError(Exception):
@@ -305,7 +265,7 @@ def run(argv, stdout=None, stderr=None):
     if args.timeout is not None and args.timeout <= 0:
         raise RunError("--timeout must be positive", EXIT_USAGE)
     deadline = Deadline(args.timeout)
-    jit_for_commands()
+    hostjit.tune_for_commands()
     stdin = b""
     if not sys.stdin.isatty():
         try:

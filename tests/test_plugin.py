@@ -238,16 +238,16 @@ JIT_FOR_COMMANDS = "enable_opts=intbounds:rewrite:virtualize:string:pure:earlyfo
 def recorded_jit(monkeypatch):
     """The stand-in, set up before the test's ``dos`` and checked after its teardown: PyPy's
     defaults are back once the test's DOS machines are gone."""
-    from pcemu import run
+    from pcemu import hostjit
 
     fake = RecordingJit()
-    monkeypatch.setattr(run, "pypyjit", fake)
+    monkeypatch.setattr(hostjit, "pypyjit", fake)
     yield fake
     assert fake.calls[-1:] == ["enable_opts=all,trace_eagerness=200"]
 
 
 def test_a_test_with_dos_runs_pypys_jit_tuned_for_commands(recorded_jit, dos):
-    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
+    # Why and what it buys: pcemu.hostjit.OPTS_FOR_COMMANDS (a figure, not a timed test).
     assert recorded_jit.calls == [JIT_FOR_COMMANDS]
     assert dos.run("ECHO tuned") == "tuned\n"
     assert recorded_jit.calls == [JIT_FOR_COMMANDS]

@@ -122,12 +122,12 @@ def test_a_program_from_freedos_full_makes_a_file_in_the_mounted_folder(cache, t
 
 
 def test_runs_pypys_jit_without_loop_unrolling(cache, monkeypatch, capsys):
-    # Why and what it buys: pcemu.run.JIT_OPTS_FOR_COMMANDS (a figure, not a timed test).
-    from pcemu import run
+    # Why and what it buys: pcemu.hostjit.OPTS_FOR_COMMANDS (a figure, not a timed test).
+    from pcemu import hostjit, run
     from test_plugin import JIT_FOR_COMMANDS, RecordingJit
 
     fake = RecordingJit()
-    monkeypatch.setattr(run, "pypyjit", fake)
+    monkeypatch.setattr(hostjit, "pypyjit", fake)
     monkeypatch.setenv("PCEMU_CACHE_DIR", str(cache))
     assert run.run(["--", "ECHO", "hi"]) == 0
     assert capsys.readouterr().out == "hi\n"
