@@ -99,37 +99,48 @@ def test_a_reset_runs_post_held_again(jit, floppy):
         assert jit.calls == ["off", JIT_ON, "off"]
 
 
-def test_the_interpreter_loops_run_each_instruction_untraced(floppy, monkeypatch):
-    """Both interpreter loops (CPU.run and the translating tier's) hand every instruction
-    they interpret to hostjit.call_untraced, PyPy's residual call (see pcemu.hostjit)."""
-    import pcemu.cpu.core as core
-    import pcemu.cpu.translate as translate
+def test_the_interpreter_loops_run_each_instruction_through_a_function_kept_apart(floppy):
+    """Both interpreter loops (CPU.run and the translating tier's) run every instruction they
+    interpret through CPU._exec_one, which PyPy compiles on its own and calls from the loops'
+    traces without inlining it (see pcemu.hostjit)."""
+    from pcemu.cpu.core import CPU
 
-    for tier, module in (("interp", core), ("auto", translate)):
-        calls = []
-
-        def counting(fn, *args):
-            calls.append(fn)
-            return fn(*args)
-
-        monkeypatch.setattr(module, "call_untraced", counting)
+    assert CPU._exec_one.__code__ in hostjit.kept_apart
+    for tier in ("interp", "auto"):
         with Machine(floppies=[floppy], snapshot=True, translate=tier) as m:
+            calls = []
+            exec_one = m.cpu._exec_one
+
+            def counting():
+                calls.append(1)
+                exec_one()
+
+            m.cpu._exec_one = counting
             m.run(insns=5000)
             interpreted = m.cpu.icount - (m.cpu.translator.translated_insns if m.cpu.translator else 0)
             # all but the few run at a boundary (the instruction after STI or MOV SS, or
             # after a trap)
             assert interpreted * 0.98 <= len(calls) <= interpreted and interpreted > 4000
-            assert all(fn == m.cpu._exec_one for fn in calls)
 
 
-def test_call_untraced_is_pypys_residual_call():
-    import sys
+class MarkingJit:
+    def __init__(self):
+        self.marked = []
 
-    if sys.implementation.name == "pypy":
-        import pypyjit
+    def dont_trace_here(self, pc, profiled, code):
+        self.marked.append((pc, profiled, code))
 
-        assert hostjit.call_untraced is pypyjit.residual_call
-    assert hostjit.call_untraced(lambda a, b: a + b, 2, 3) == 5
+
+def test_compile_apart_marks_the_function_entry_dont_trace_here(monkeypatch):
+    fake = MarkingJit()
+    monkeypatch.setattr(hostjit, "pypyjit", fake)
+
+    def handler(x):
+        return x + 1
+
+    assert hostjit.compile_apart(handler) is handler
+    assert fake.marked == [(0, False, handler.__code__)]
+    assert handler(1) == 2
 
 
 def test_post_dispatches_by_table_lookup_while_the_jit_is_held(jit, floppy):

@@ -20,7 +20,7 @@ state they work on and the loops that drive them.
 """
 
 from pcemu import state
-from pcemu.hostjit import call_untraced
+from pcemu.hostjit import compile_apart
 from pcemu.cpu import ops
 from pcemu.cpu.dispatch import dispatcher, lookup_dispatcher
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
@@ -138,6 +138,7 @@ class CPU:
         self.pending = True
 
     # -- execution ---------------------------------------------------------------------
+    @compile_apart
     def _exec_one(self):
         ip = self.ip
         self.insn_ip = ip
@@ -238,7 +239,7 @@ class CPU:
                     if self.icount >= end:
                         break
                     continue
-            # One instruction per pass, through a call PyPy does not trace into
+            # One instruction per pass, through a call PyPy does not inline
             # (pcemu.hostjit): each instruction's path through the dispatch tree
             # is compiled once, in _exec_one's own traces, and shared by every
             # place that instruction occurs. Unrolling made traces of
@@ -247,7 +248,7 @@ class CPU:
             # the loops the translating tier takes over anyway.
             if self.icount >= end:
                 break
-            call_untraced(exec_one)
+            exec_one()
         return self.icount - start
 
     def run_traced(self, max_insns, trace):

@@ -92,7 +92,6 @@ from pcemu.bus import CODE, MMIO, RAM
 from pcemu.cpu import opcodes, regioncache
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
-from pcemu.hostjit import call_untraced
 
 HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
@@ -1243,7 +1242,7 @@ class Translator(object):
             if cpu.icount >= end:
                 break
             ip = cpu.ip
-            call_untraced(exec_one)   # traced once, on its own (see pcemu.hostjit)
+            exec_one()   # compiled once, on its own (see pcemu.hostjit)
             d = cpu.ip - ip
             if d > 6 or d <= 0:
                 # a jump: the one place a region can start
