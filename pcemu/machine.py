@@ -890,8 +890,8 @@ class Machine:
         else:
             share = 100.0 * t["translated_insns"] / s["instructions"] if s["instructions"] else 0.0
             lines.append("cpu tier      auto: %d blocks translated, compile %.3f s, %.1f%% of instructions "
-                         "translated, %d invalidations" % (t["regions"], t["compile_seconds"], share,
-                                                           t["invalidations"]))
+                         "translated, %d invalidations, %d dropped (short runs)"
+                         % (t["regions"], t["compile_seconds"], share, t["invalidations"], t["dropped"]))
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ shutdown

@@ -15,7 +15,9 @@ Decoding
 How a region looks
   ``Translator.run`` (cpu.run() when the tier is on) interprets as before
   but looks up CS:IP after every jump; a place entered HOT_ENTRIES times
-  is queued and BATCH queued places are translated together. Decoding
+  is queued and BATCH queued places are translated together. A new region
+  is on trial for its first calls: one that returns to the interpreter
+  after a few instructions a call is dropped for good (TRIAL_CALLS). Decoding
   starts there and follows the code: both ways of a conditional jump, JMP,
   direct near CALL (the callee is inlined, its RET checks the popped
   address against the static return address) and RET. Instructions this
@@ -96,9 +98,21 @@ from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF,
 HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
 MAX_NODES = 64         # instructions per region
+# A region found hot runs on trial for its first TRIAL_CALLS calls, and is dropped (its entry
+# points left to the interpreter for good) unless they averaged TRIAL_MIN_RUN instructions.
+# PyPy compiles each region on its own, which costs tens of milliseconds; the interpreter's
+# compiled paths are shared by all guest code. So a region pays only where it stays inside for
+# long: a FreeDOS boot's hot loops (UPX decompressors that leave at every REP MOVSB, 25-40
+# instructions a call; helpers of 1-2) made the boot 30-45% slower than no translation at
+# all (valgrind: 17.9G host instructions against 12.4G; 13.4G with the trial), while the
+# race's loops run 12,000 instructions a call. A trial of 64 calls cost the race 3.5% (PyPy
+# traced the run loop through the trial's wrapper); 1 to 8 cost nothing.
+TRIAL_CALLS = 8
+TRIAL_MIN_RUN = 200
 MAX_CALL_DEPTH = 4      # nested inlined near calls
 
 R16 = ("ax", "cx", "dx", "bx", "sp", "bp", "si", "di")
+NEVER = -(1 << 60)       # the count of an entry point never to translate
 SEG_BASE = ("es_b", None, "ss_b", "ds_b")   # CS is a constant in a region
 MASK8 = 0xFF
 MASK16 = 0xFFFF
@@ -1182,6 +1196,8 @@ class Region(object):
         self.source = ""
         self.fn = None
         self.live = True
+        self.trial_calls = 0     # calls left on trial (0: not on trial)
+        self.trial_insns = 0
 
 
 class Translator(object):
@@ -1204,6 +1220,7 @@ class Translator(object):
         self.compile_seconds = 0.0
         self.translated_insns = 0
         self.invalidations = 0
+        self.dropped = 0
         self.serial = 0
         if self.mem.codemap is None:
             self.mem.codemap = bytearray(len(self.mem.data))
@@ -1263,6 +1280,44 @@ class Translator(object):
         self.translated_insns += translated
         return cpu.icount - start
 
+    def _put_on_trial(self, region):
+        """Run ``region`` through a counting wrapper for its first TRIAL_CALLS calls, then keep
+        it (its entries call it directly again) or drop it. The wrapper keeps the run loop free
+        of trial bookkeeping: a test there cost the race 3.5% of its host instructions."""
+        fn = region.fn
+        region.trial_calls = TRIAL_CALLS
+
+        def on_trial(cpu, end, pc):
+            n = fn(cpu, end, pc)
+            region.trial_insns += n
+            region.trial_calls -= 1
+            if region.trial_calls == 0:
+                self._judge(region)
+            return n
+
+        self._reroute(region, on_trial)
+
+    def _reroute(self, region, fn):
+        """Point the entries ``region`` owns at ``fn`` (None: at the region's own function)."""
+        for key, entry in region.entries.items():
+            if self.entry_region.get(key) is region:
+                self.blocks[key] = entry if fn is None else (fn,) + entry[1:]
+
+    def _judge(self, region):
+        if not region.live:
+            return
+        if region.trial_insns < TRIAL_CALLS * TRIAL_MIN_RUN:
+            self.drop(region)
+        else:
+            self._reroute(region, None)
+
+    def drop(self, region):
+        """Give ``region``'s entry points back to the interpreter for good (see TRIAL_CALLS)."""
+        self.invalidate(region, counted=False)
+        for key in region.entries:
+            self.counts[key] = NEVER
+        self.dropped += 1
+
     def _hot(self, key, c):
         if key not in self.queue:
             self.queue.append(key)
@@ -1271,7 +1326,9 @@ class Translator(object):
             self.queue = []
             for k in batch:
                 if k not in self.blocks:
-                    self.translate(k >> 16, k & 0xFFFF)
+                    region = self.translate(k >> 16, k & 0xFFFF)
+                    if region is not None and TRIAL_CALLS:
+                        self._put_on_trial(region)
 
     # -- translation ---------------------------------------------------------------------
     def translate(self, cs, ip, max_nodes=MAX_NODES):
@@ -1290,7 +1347,7 @@ class Translator(object):
         else:
             region = self._build(cs, ip, max_nodes)
         if region is None:
-            self.counts[key] = -(1 << 60)   # never again
+            self.counts[key] = NEVER
             return None
         self.compile_seconds += time.perf_counter() - t0
         self.regions_translated += 1
@@ -1684,11 +1741,13 @@ class Translator(object):
                 self.entry_region[key] = region
                 self._count_entry(key, 1)
 
-    def invalidate(self, region):
+    def invalidate(self, region, counted=True):
+        """Drop ``region`` (its bytes were overwritten, or see ``drop``)."""
         if not region.live:
             return
         region.live = False
-        self.invalidations += 1
+        if counted:
+            self.invalidations += 1
         codemap = self.codemap
         for a in region.lins:
             if 0 < codemap[a] < 255:
@@ -1740,5 +1799,6 @@ class Translator(object):
             "compile_seconds": self.compile_seconds,
             "translated_insns": self.translated_insns,
             "invalidations": self.invalidations,
+            "dropped": self.dropped,
             "cache_hits": self.cache_hits,
         }

@@ -311,6 +311,55 @@ next:   inc bx
     assert mem.data[BASE + 0x2000 + 3999] == 1          # 3999 = 3 * 1333: struck
 
 
+# --- which regions stay ------------------------------------------------------------------------
+def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path):
+    """A hot loop whose region ends at port I/O on every pass runs one instruction a call:
+    after its trial calls it goes back to the interpreter for good, with the same results."""
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 3000
+top:    inc ax
+        out 0x80, al     ; port I/O: the region ends before it, on every pass
+        loop top
+        cli
+        hlt
+""")
+    out = {}
+    for tier in ("interp", "auto"):
+        cpu, mem = load(program, tier=tier)
+        run_to_halt(cpu)
+        out[tier] = cpu, mem
+    (icpu, imem), (tcpu, tmem) = out["interp"], out["auto"]
+    assert tcpu.regs == icpu.regs and tcpu.icount == icpu.icount and tmem.data == imem.data
+    tr = tcpu.translator
+    top = (SEG << 16) | 3
+    assert tr.regions_translated == 1 and tr.dropped == 1 and tr.invalidations == 0
+    assert top not in tr.blocks and tr.counts[top] < 0         # never translated again
+    assert tr.translated_insns == translate.TRIAL_CALLS        # one INC a call, on trial
+    assert tmem.kind[BASE >> 12] == RAM                        # no translated code left
+
+
+def test_a_region_that_stays_inside_is_kept_and_called_directly(tmp_path):
+    """After its trial a long-running region's entry points call its function again, not the
+    counting wrapper. (Short runs of the CPU, so the region is called often.)"""
+    program = assemble(tmp_path, """
+        org 0
+        mov dx, 400
+outer:  mov cx, 300
+inner:  add ax, cx
+        loop inner
+        dec dx
+        jnz outer
+        cli
+        hlt
+""")
+    cpu, mem = both(program, quantum=2000)
+    tr = cpu.translator
+    assert tr.dropped == 0 and tr.regions_translated >= 1
+    for key, entry in tr.blocks.items():
+        assert entry[0] is tr.entry_region[key].fn
+
+
 # --- flags ----------------------------------------------------------------------------------
 def test_dead_flags_are_not_computed(tmp_path):
     program = assemble(tmp_path, """
