@@ -27,7 +27,8 @@ So a machine holds the JIT off from its BIOS's first POST code (port 80h, 01h) u
 last one before INT 19h (0Fh), or for at most ``HOLD_LIMIT_INSNS`` instructions if the BIOS
 never gets there. While it is off PyPy runs no compiled code at all, old or new, so the JIT
 is on again as soon as no machine in the process is in POST. Under CPython there is nothing
-to do. A user's ``--jit threshold=...`` is replaced by PyPy's defaults after the first POST.
+to do. A user's ``--jit threshold=...`` is replaced by PyPy's defaults after the first POST,
+and bridges are compiled after TRACE_EAGERNESS guard failures from then on.
 While the JIT is held the CPU dispatches by indexing its handler table, cheaper to
 interpret than the decision tree traces want (``CPU.dispatch_for_jit``).
 
@@ -70,13 +71,15 @@ def hold(owner):
 
 
 def release(owner):
-    """Drop ``owner``'s hold; the JIT is on again once nobody holds it."""
+    """Drop ``owner``'s hold; the JIT is on again once nobody holds it (with PyPy's thresholds
+    and our ``trace_eagerness``)."""
     if owner not in _holders:
         return
     _holders.discard(owner)
     if not _holders:
         d = pypyjit.defaults
-        pypyjit.set_param("threshold=%d,function_threshold=%d" % (d["threshold"], d["function_threshold"]))
+        pypyjit.set_param("threshold=%d,function_threshold=%d,trace_eagerness=%d"
+                          % (d["threshold"], d["function_threshold"], _trace_eagerness))
 
 
 def held():
@@ -106,22 +109,33 @@ OPTS_FOR_COMMANDS = "intbounds:rewrite:virtualize:string:pure:earlyforce:heap"
 # 4.10 s at 200, 3.8 at 100, 3.4-3.5 at 50, 3.3 at 25 and at 10.
 TRACE_EAGERNESS_FOR_COMMANDS = 50
 
+# For a machine in general (set when POST lets the JIT go): 100 failures. Host instructions
+# (valgrind), trace_eagerness 200 / 100 / 50 / 20: FreeDOS boot 13.3G / 11.9G / 11.3G / 11.4G,
+# the race's guest 3.46G / 3.50G / 3.59G / 3.82G. A boot is cold code, the race hot loops.
+TRACE_EAGERNESS = 100
+_trace_eagerness = TRACE_EAGERNESS
+
 
 def tune_for_commands():
     """Run PyPy's JIT without loop unrolling, compiling bridges sooner, from now on (see
     OPTS_FOR_COMMANDS). Returns False under CPython, where there is no JIT."""
+    global _trace_eagerness
     if pypyjit is None:
         return False
+    _trace_eagerness = TRACE_EAGERNESS_FOR_COMMANDS
     pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (OPTS_FOR_COMMANDS,
                                                              TRACE_EAGERNESS_FOR_COMMANDS))
     return True
 
 
 def defaults_for_commands_again():
-    """PyPy's own JIT settings again (after ``tune_for_commands``)."""
+    """The JIT settings of a machine in general again (after ``tune_for_commands``): PyPy's
+    optimisations, our TRACE_EAGERNESS."""
+    global _trace_eagerness
+    _trace_eagerness = TRACE_EAGERNESS
     if pypyjit is not None:
         d = pypyjit.defaults
-        pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (d["enable_opts"], d["trace_eagerness"]))
+        pypyjit.set_param("enable_opts=%s,trace_eagerness=%d" % (d["enable_opts"], TRACE_EAGERNESS))
 
 
 # PyPy sizes its nursery (where new objects are made) from the biggest CPU cache it finds,

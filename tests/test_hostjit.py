@@ -14,7 +14,7 @@ from pcemu.machine import Machine
 from test_package import MESSAGE, boot_floppy
 
 POST_FIRST, POST_BOOT = 0x01, 0x0F
-JIT_ON = "threshold=1039,function_threshold=1619"
+JIT_ON = "threshold=1039,function_threshold=1619,trace_eagerness=%d" % hostjit.TRACE_EAGERNESS
 
 
 class RecordingJit:

@@ -243,7 +243,7 @@ def recorded_jit(monkeypatch):
     fake = RecordingJit()
     monkeypatch.setattr(hostjit, "pypyjit", fake)
     yield fake
-    assert fake.calls[-1:] == ["enable_opts=all,trace_eagerness=200"]
+    assert fake.calls[-1:] == ["enable_opts=all,trace_eagerness=%d" % hostjit.TRACE_EAGERNESS]
 
 
 def test_a_test_with_dos_runs_pypys_jit_tuned_for_commands(recorded_jit, dos):
