@@ -158,12 +158,15 @@ class Vga:
         state.Int("cga_colour_select"), state.Int("_status_reads"), state.Int("_changes"),
         state.Int("register_writes"), state.Child("memory", VgaMemory.STATE),
     ], post_load="_state_loaded",
-        # _timing_key/_timing cache what frame_timing() derives from the CRTC: dropped on load
-        wiring=["mem", "clock", "_timing_key", "_timing"])
+        # _timing_key/_timing cache what frame_timing() derives from the CRTC: dropped on load;
+        # _lines_of/_lines what text_lines() made last, keyed by what it was made from
+        wiring=["mem", "clock", "_timing_key", "_timing", "_lines_of", "_lines"])
 
     def __init__(self, io, mem, clock=None):
         self.mem = mem
         self.clock = clock
+        self._lines_of = None
+        self._lines = []
         self.memory = VgaMemory(self)
         mem.map_device(WINDOW_BASE, WINDOW_SIZE, self.memory)
         io.register(0x3B4, 2, self._crtc_read8, self._crtc_write8_mono, name="VGA CRTC (mono)")
@@ -513,15 +516,20 @@ class Vga:
 
     def text_lines(self):
         """Each row as Unicode (CP437 glyphs), trailing spaces removed."""
-        screen = self.text_screen()
-        cells = screen.cells
-        cols = screen.cols
+        cols, rows, pitch, _ = self.geometry()
+        cells = self._cells(cols, rows, pitch)
+        # Callers poll the screen between slices (Machine.run_until_text): the same cells
+        # give the same lines, so they are made again only after a change.
+        if self._lines_of is not None and self._lines_of == (cols, cells):
+            return list(self._lines)
         table = CP437
         lines = []
-        for row in range(screen.rows):
+        for row in range(rows):
             chars = cells[row * cols * 2:(row + 1) * cols * 2:2]
             lines.append("".join([table[c] for c in chars]).rstrip(" "))
-        return lines
+        self._lines_of = (cols, cells)
+        self._lines = lines
+        return list(lines)
 
     # -- introspection ------------------------------------------------------------------------
     def debug_state(self):

@@ -129,6 +129,23 @@ def test_text_lines_cp437_and_trailing_spaces():
     assert lines[3] == ""  # zero bytes read as blanks
 
 
+def test_text_lines_follow_every_change_between_polls():
+    """text_lines() keeps what it made last (callers poll it between slices): a caller's
+    changes to the list it got, and any change on the screen, must still show."""
+    r = Rig()
+    r.poke_text(0, 0, "first")
+    lines = r.vga.text_lines()
+    lines[0] = "scribbled"
+    assert r.vga.text_lines()[0] == "first"
+    r.poke_text(0, 0, "again")
+    assert r.vga.text_lines()[0] == "again"
+    r.crtc(0x0D, 80)                    # start address: row 1 comes up to the top
+    assert r.vga.text_lines()[0] == ""
+    r.crtc(0x0D, 0)
+    r.poke_text(24, 79, "X")
+    assert r.vga.text_lines()[0] == "again" and r.vga.text_lines()[24] == " " * 79 + "X"
+
+
 def test_cp437_high_half_matches_python_codec():
     from pcemu.devices.vga import CP437
     assert len(CP437) == 256
