@@ -80,8 +80,6 @@ def release(owner):
         d = pypyjit.defaults
         pypyjit.set_param("threshold=%d,function_threshold=%d,trace_eagerness=%d"
                           % (d["threshold"], d["function_threshold"], _trace_eagerness))
-        if os.environ.get("PCEMU_JITX"):
-            pypyjit.set_param(os.environ["PCEMU_JITX"])
 
 
 def held():
