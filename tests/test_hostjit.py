@@ -26,6 +26,9 @@ class RecordingJit:
     def set_param(self, text):
         self.calls.append(text)
 
+    def dont_trace_here(self, pc, profiled, code):
+        pass
+
 
 @pytest.fixture
 def jit(monkeypatch):
@@ -147,11 +150,28 @@ def test_post_dispatches_by_table_lookup_while_the_jit_is_held(jit, floppy):
     """Held off, PyPy interprets every instruction: the CPU indexes its handler table then,
     and goes back to the decision tree (what traces want) when the hold ends."""
     with Machine(floppies=[floppy], snapshot=True) as m:
-        assert m.cpu.dispatch is m.cpu.dispatch_traced
+        cpu = m.cpu
+        assert cpu.dispatch is cpu.dispatch_traced
+        assert cpu.dispatch_after_prefix is cpu.dispatch_after_prefix_traced
         m.run(insns=1000)
-        assert hostjit.held() and m.cpu.dispatch is m.cpu.dispatch_lookup
+        assert hostjit.held() and cpu.dispatch is cpu.dispatch_after_prefix is cpu.dispatch_lookup
         run_through_post(m)
-        assert not hostjit.held() and m.cpu.dispatch is m.cpu.dispatch_traced
+        assert not hostjit.held() and cpu.dispatch is cpu.dispatch_traced
+        assert cpu.dispatch_after_prefix is cpu.dispatch_after_prefix_traced
+
+
+def test_an_instruction_after_a_prefix_dispatches_through_a_tree_kept_apart(floppy):
+    """A prefix's handler dispatches the instruction after it through a copy of the decision
+    tree that PyPy compiles on its own: one set of compiled paths for every prefix (ES: CS:
+    SS: DS: REP REPNE LOCK), instead of the tree again inside each prefix's paths."""
+    from pcemu.cpu.ops import prefixes
+
+    with Machine(floppies=[floppy], snapshot=True) as m:
+        cpu = m.cpu
+        assert cpu.dispatch_after_prefix_traced is not cpu.dispatch_traced
+        assert cpu.dispatch_after_prefix_traced.__code__ in hostjit.kept_apart
+        assert cpu.dispatch_traced.__code__ not in hostjit.kept_apart
+        assert "cpu.dispatch_after_prefix(cpu, op)" in prefixes.PREFIX
 
 
 class _Exec(Exception):

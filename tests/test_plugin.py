@@ -230,6 +230,9 @@ class RecordingJit:
     def set_param(self, text):
         self.calls.append(text)
 
+    def dont_trace_here(self, pc, profiled, code):
+        pass
+
 
 JIT_FOR_COMMANDS = "enable_opts=intbounds:rewrite:virtualize:string:pure:earlyforce:heap,trace_eagerness=50"
 

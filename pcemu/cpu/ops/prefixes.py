@@ -71,7 +71,7 @@ PREFIX = """
         if (PREFIX_FLAGS_80186 if cpu.is186 else PREFIX_FLAGS_8086)[op]:
             op = _prefix_run(cpu, op)
         after_opcode = cpu.ip
-        cpu.dispatch(cpu, op)
+        cpu.dispatch_after_prefix(cpu, op)
         if cpu.rep:
             if cpu.ip == cpu.insn_ip:
                 _note_unfinished(cpu, op, after_opcode)
