@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 
+from pcemu import hostjit
 from pcemu.bus import IoPorts, Memory
 from pcemu.cpu import CPU, MODELS
 
@@ -223,7 +224,8 @@ def run_child(cmd):
     """Run ``cmd``; returns (stdout, wall seconds, CPU seconds, exit status)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=hostjit.child_environment())
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -163,6 +163,16 @@ def nursery_bytes():
     return 0
 
 
+def child_environment():
+    """The environment for a child Python process that runs a machine (pcemu.bench): with the
+    nursery ``fit_gc_nursery`` would give the ``pcemu`` command, so a benchmark's children
+    run as the command does."""
+    env = dict(os.environ)
+    if "PYPY_GC_NURSERY" not in env and nursery_bytes() > NURSERY_MAX:
+        env["PYPY_GC_NURSERY"] = NURSERY
+    return env
+
+
 def fit_gc_nursery():
     """Run this command again with an 8 MB nursery if PyPy took one over 32 MB and the user
     set none (see NURSERY_MAX); returns when there is nothing to do. PyPy's own options

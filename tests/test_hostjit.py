@@ -212,3 +212,29 @@ def test_an_oversized_pypy_nursery_restarts_the_command_with_8mb(monkeypatch, tm
     monkeypatch.setattr(hostjit.sys, "argv", ["-c", "--stats"])       # python -c: no script to restart
     hostjit.fit_gc_nursery()
     assert len(calls) == 1
+
+
+def test_benchmark_children_get_the_nursery_the_command_would(monkeypatch):
+    """pcemu.bench times machines in child processes: they get the nursery the ``pcemu``
+    command restarts itself with, unless the user set one."""
+    from pcemu import bench
+
+    seen = []
+
+    class Done:
+        stdout, returncode, stderr = "", 0, ""
+
+    def run(cmd, **kw):
+        seen.append(kw["env"])
+        return Done()
+
+    monkeypatch.setattr(bench.subprocess, "run", run)
+    monkeypatch.delenv("PYPY_GC_NURSERY", raising=False)
+    monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
+    bench.run_child(["true"])
+    monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 8 << 20)
+    bench.run_child(["true"])
+    monkeypatch.setenv("PYPY_GC_NURSERY", "4MB")
+    monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
+    bench.run_child(["true"])
+    assert [env.get("PYPY_GC_NURSERY") for env in seen] == ["8MB", None, "4MB"]
