@@ -13,6 +13,21 @@ makes traces call its compiled code directly (``call_assembler``), about 70 ns. 
 boot took 18% fewer host instructions so with the translating tier off (15.05G -> 12.39G,
 valgrind), the race's 3% fewer (3.57G -> 3.46G).
 
+The same holds inside an instruction for helpers with many paths that many handlers call:
+inlined, each handler's bridge holds its own copy of every path it met (ModRM forms, lazy
+flag kinds), and a cold boot meets most of them once per handler. Compiled apart, each path
+is compiled once. Kept apart, and what each did to the host instructions (valgrind) of a
+FreeDOS boot and of the race's guest, one after the other:
+
+  the instruction after a prefix (CPU.dispatch_after_prefix)    boot -4.1%   race -0.5%
+  ops.modrm.ea (effective addresses)                           boot -12%    race -0.3%
+  ops.interrupts.interrupt, ops.flags.compute_flags            boot -2.8%   race -4.4%
+  ops.flags.get_cf, get_of                                     boot -3.5%   race -0.5%
+  ops.modrm.rm_read8/16, rm_write8/16                          boot -4.2%   race +1.3%
+
+Tried and not kept: push/pop (+0.4%, +0.2%), CPU._boundary (0%, +1.3%), the port
+accessors IoPorts.in8/out8/in16/out16 (+0.9%, +0.2%).
+
 The JIT is held off while a machine runs its power-on self test.
 
 POST ran about 19,000 guest instructions then (8,700 now), nearly every one of them a few

@@ -238,3 +238,13 @@ def test_benchmark_children_get_the_nursery_the_command_would(monkeypatch):
     monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
     bench.run_child(["true"])
     assert [env.get("PYPY_GC_NURSERY") for env in seen] == ["8MB", None, "4MB"]
+
+
+def test_helpers_with_many_paths_are_compiled_apart():
+    """The helpers many handlers share, with many paths of their own (see pcemu.hostjit for
+    what each saved), are compiled apart."""
+    from pcemu.cpu.ops import flags, interrupts, modrm
+
+    for fn in (modrm.ea, modrm.rm_read8, modrm.rm_read16, modrm.rm_write8, modrm.rm_write16,
+               interrupts.interrupt, flags.compute_flags, flags.get_cf, flags.get_of):
+        assert fn.__code__ in hostjit.kept_apart, fn.__name__

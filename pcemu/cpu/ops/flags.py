@@ -5,6 +5,8 @@ CF/PF/AF/ZF/SF/OF are derived only when something reads them.
 ``cpu.flags`` always holds TF/IF/DF, and holds the arithmetic bits too
 whenever ``cpu.lf_kind == K_NONE``.
 """
+from pcemu.hostjit import compile_apart
+
 
 
 K_NONE = 0   # every flag bit is in cpu.flags
@@ -30,6 +32,7 @@ FLAGS_FIXED = 0xF002                         # read as 1 on the 8086/80186
 
 PARITY = tuple(F_PF if bin(i).count("1") % 2 == 0 else 0 for i in range(256))
 # --- flags ----------------------------------------------------------------
+@compile_apart
 def compute_flags(cpu):
     """FLAGS without the fixed bits, evaluating any pending lazy result."""
     k = cpu.lf_kind
@@ -81,6 +84,7 @@ def materialize(cpu):
         cpu.lf_kind = K_NONE
 
 
+@compile_apart
 def get_cf(cpu):
     k = cpu.lf_kind
     if k == K_ADD:
@@ -111,6 +115,7 @@ def get_pf(cpu):
     return (cpu.flags & F_PF) != 0
 
 
+@compile_apart
 def get_of(cpu):
     k = cpu.lf_kind
     if k == K_NONE:

@@ -1,10 +1,13 @@
 """Entering an interrupt, and the two exceptions the CPU raises itself (INT 0, INT 6)."""
 
+from pcemu.hostjit import compile_apart
+
 from .flags import FLAGS_FIXED, F_IF, F_TF, K_NONE, compute_flags
 from .memory import push, rw
 from .registers import CS
 
 
+@compile_apart
 def interrupt(cpu, vector, return_ip):
     """Enter interrupt ``vector``: push FLAGS, CS, IP; clear IF and TF."""
     if (cpu.resume_prefix_icount == cpu.icount and return_ip == cpu.insn_ip

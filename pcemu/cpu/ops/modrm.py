@@ -6,6 +6,8 @@ and default segment; the effective segment base and offset are left in
 and nothing is allocated.
 """
 
+from pcemu.hostjit import compile_apart
+
 from .memory import fetch16, fetch_s8, rb, rw, wb, ww
 from .registers import BP, BX, DI, DS, SI, SS, get_r8, set_r8
 
@@ -43,6 +45,7 @@ EA_SEG = tuple(EA_SEG)
 del _m, _mod, _rm
 
 
+@compile_apart
 def ea(cpu, m):
     """Decode a memory ModRM: sets cpu.ea_seg (segment base) and cpu.ea_off."""
     d = EA_DISP[m]
@@ -66,6 +69,7 @@ def ea(cpu, m):
     cpu.ea_off = off
     return off
 
+@compile_apart
 def rm_read8(cpu, m):
     if m >= 0xC0:
         return get_r8(cpu.regs, m & 7)
@@ -73,6 +77,7 @@ def rm_read8(cpu, m):
     return rb(cpu, (cpu.ea_seg + cpu.ea_off) & 0xFFFFF)
 
 
+@compile_apart
 def rm_write8(cpu, m, v):
     """Write back to the operand the last rm_read8/ea decoded."""
     if m >= 0xC0:
@@ -81,6 +86,7 @@ def rm_write8(cpu, m, v):
         wb(cpu, (cpu.ea_seg + cpu.ea_off) & 0xFFFFF, v)
 
 
+@compile_apart
 def rm_read16(cpu, m):
     if m >= 0xC0:
         return cpu.regs[m & 7]
@@ -88,6 +94,7 @@ def rm_read16(cpu, m):
     return rw(cpu, cpu.ea_seg, cpu.ea_off)
 
 
+@compile_apart
 def rm_write16(cpu, m, v):
     if m >= 0xC0:
         cpu.regs[m & 7] = v
