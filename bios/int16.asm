@@ -5,6 +5,9 @@
 ; DOS checking for Ctrl+C between pieces of real work polls a few times.
 ; Sleeping (HLT until the next interrupt) once a tick has seen KB_IDLE_POLLS
 ; empty polls spares the host CPU without slowing the latter down much.
+; FreeDOS's kernel polls in bursts while it boots: at 64 a tick the BIOS
+; halted it for 13 ticks (0.5 s of a 1.44M floppy's boot, 23 ticks to the
+; prompt against 10); 127, the most the count holds, lets it through.
 ; A caller that has run out of polls in every tick for KB_SPIN_TICKS ticks
 ; (a second) with nothing else in between - no key, no INT 10h/13h call -
 ; is idle for sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls
@@ -13,7 +16,7 @@
 ; Ctrl+C 64 times in a few ten thousand instructions while it reads a cached
 ; directory. PV_KB_IDLE holds the count in bits 0-6 and the streak in bit 7;
 ; PV_KB_SPIN_TICK the tick the streak began.
-KB_IDLE_POLLS equ 64
+KB_IDLE_POLLS equ 127
 KB_SPIN_POLLS equ 2
 KB_SPIN_TICKS equ 18
 KB_SPINNING   equ 80h
