@@ -7,7 +7,9 @@
 ; empty polls spares the host CPU without slowing the latter down much.
 ; FreeDOS's kernel polls in bursts while it boots: at 64 a tick the BIOS
 ; halted it for 13 ticks (0.5 s of a 1.44M floppy's boot, 23 ticks to the
-; prompt against 10); 127, the most the count holds, lets it through.
+; prompt against 10 at 127, the most the count holds). A caller only sleeps
+; once two ticks in a row ran out of polls (PV_KB_FULL_TICK): a burst fills
+; one.
 ; A caller that has run out of polls in every tick for KB_SPIN_TICKS ticks
 ; (a second) with nothing else in between - no key, no INT 10h/13h call -
 ; is idle for sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls
@@ -225,7 +227,15 @@ kb_count_empty_poll:
         jb .out
         test byte [PV_KB_IDLE], KB_SPINNING
         jnz .sleep
-        mov al, [BDA_TICKS]
+        mov al, [BDA_TICKS]                 ; not spinning yet: only a second full
+        dec al                              ; tick in a row is (a burst is one)
+        cmp al, [PV_KB_FULL_TICK]
+        je .spins
+        inc al
+        mov [PV_KB_FULL_TICK], al
+        dec byte [PV_KB_IDLE]               ; stay at the limit (the count is 7 bits)
+        ret
+.spins: inc al
         mov [PV_KB_SPIN_TICK], al           ; the streak begins
 .sleep: mov byte [PV_KB_IDLE], KB_SPINNING
         hlt
