@@ -312,7 +312,20 @@ next:   inc bx
 
 
 # --- which regions stay ------------------------------------------------------------------------
-def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path):
+@pytest.fixture
+def on_trial(monkeypatch):
+    """New regions on trial, as under PyPy (under CPython, which compiles nothing, every
+    region stays: see translate.TRIAL_CALLS)."""
+    monkeypatch.setattr(translate, "TRIAL_CALLS", 8)
+
+
+def test_regions_are_on_trial_only_under_pypy():
+    import sys
+
+    assert translate.TRIAL_CALLS == (8 if sys.implementation.name == "pypy" else 0)
+
+
+def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, on_trial):
     """A hot loop whose region ends at port I/O on every pass runs one instruction a call:
     after its trial calls it goes back to the interpreter for good, with the same results."""
     program = assemble(tmp_path, """
@@ -339,7 +352,7 @@ top:    inc ax
     assert tmem.kind[BASE >> 12] == RAM                        # no translated code left
 
 
-def test_a_region_that_stays_inside_is_kept_and_called_directly(tmp_path):
+def test_a_region_that_stays_inside_is_kept_and_called_directly(tmp_path, on_trial):
     """After its trial a long-running region's entry points call its function again, not the
     counting wrapper. (Short runs of the CPU, so the region is called often.)"""
     program = assemble(tmp_path, """
