@@ -178,21 +178,25 @@ def nursery_bytes():
     return 0
 
 
+def _nursery_to_fit():
+    """True if PyPy took a nursery over NURSERY_MAX and the user set none."""
+    return "PYPY_GC_NURSERY" not in os.environ and nursery_bytes() > NURSERY_MAX
+
+
 def child_environment():
     """The environment for a child Python process that runs a machine (pcemu.bench): with the
     nursery ``fit_gc_nursery`` would give the ``pcemu`` command, so a benchmark's children
     run as the command does."""
-    env = dict(os.environ)
-    if "PYPY_GC_NURSERY" not in env and nursery_bytes() > NURSERY_MAX:
-        env["PYPY_GC_NURSERY"] = NURSERY
-    return env
+    if _nursery_to_fit():
+        return dict(os.environ, PYPY_GC_NURSERY=NURSERY)
+    return dict(os.environ)
 
 
 def fit_gc_nursery():
     """Run this command again with an 8 MB nursery if PyPy took one over 32 MB and the user
     set none (see NURSERY_MAX); returns when there is nothing to do. PyPy's own options
     (``--jit ...``) are not carried over: set PYPY_GC_NURSERY to keep them."""
-    if "PYPY_GC_NURSERY" in os.environ or nursery_bytes() <= NURSERY_MAX:
+    if not _nursery_to_fit():
         return
     argv0 = sys.argv[0]
     if not os.path.isfile(argv0):        # python -c ..., an embedded interpreter

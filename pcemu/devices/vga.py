@@ -520,7 +520,7 @@ class Vga:
         cells = self._cells(cols, rows, pitch)
         # Callers poll the screen between slices (Machine.run_until_text): the same cells
         # give the same lines, so they are made again only after a change.
-        if self._lines_of is not None and self._lines_of == (cols, cells):
+        if self._lines_of == (cols, cells):
             return list(self._lines)
         table = CP437
         lines = []
