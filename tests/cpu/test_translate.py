@@ -316,25 +316,27 @@ next:   inc bx
 # --- which regions stay ------------------------------------------------------------------------
 @pytest.fixture
 def on_trial(monkeypatch):
-    """New regions on trial, as under PyPy (under CPython, which compiles nothing, every
-    region stays: see translate.TRIAL_CALLS)."""
+    """Hot places probed and new regions on trial, as under PyPy (under CPython, which
+    compiles nothing, every region is translated and stays: see translate.TRIAL_CALLS)."""
     monkeypatch.setattr(translate, "TRIAL_CALLS", 8)
+    monkeypatch.setattr(translate, "PROBE_CALLS", 8)
 
 
-def test_regions_are_on_trial_only_under_pypy():
+def test_regions_are_probed_and_on_trial_only_under_pypy():
     import sys
 
     assert translate.TRIAL_CALLS == (8 if sys.implementation.name == "pypy" else 0)
+    assert translate.PROBE_CALLS == translate.TRIAL_CALLS
 
 
-def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, on_trial):
-    """A hot loop whose region ends at port I/O on every pass runs one instruction a call:
-    after its trial calls it goes back to the interpreter for good, with the same results."""
+def test_a_hot_loop_stopped_by_port_io_on_every_pass_is_never_compiled(tmp_path, on_trial):
+    """Its probe sees the OUT after one instruction a pass: the place goes back to the
+    interpreter for good without a compile, with the same results."""
     program = assemble(tmp_path, """
         org 0
         mov cx, 3000
 top:    inc ax
-        out 0x80, al     ; port I/O: the region ends before it, on every pass
+        out 0x80, al     ; port I/O: a region would end before it, on every pass
         loop top
         cli
         hlt
@@ -342,10 +344,90 @@ top:    inc ax
     tcpu, tmem = both(program, mostly_translated=False)
     tr = tcpu.translator
     top = (SEG << 16) | 3
+    assert tr.regions_translated == 0 and tr.dropped == 1 and tr.compile_seconds == 0
+    assert top not in tr.blocks and tr.counts[top] < 0         # never probed again
+    assert tr.translated_insns == 0
+    assert tmem.kind[BASE >> 12] == RAM
+
+
+def test_a_copy_loop_stopped_by_rep_movsb_is_never_compiled(tmp_path, on_trial):
+    """As in the UPX decompressors FreeDOS's kernel and shell start with: a hot loop that
+    copies with REP MOVSB on every pass (a region ends before a REP) is left to the
+    interpreter after its probe."""
+    program = assemble(tmp_path, """
+        org 0
+        push cs
+        pop es
+        mov si, 0x1000
+        mov di, 0x3000
+        mov dx, 2000
+top:    mov cx, 3
+        add si, 2
+        rep movsb
+        dec dx
+        jnz top
+        cli
+        hlt
+""")
+    tcpu, tmem = both(program, mostly_translated=False)
+    tr = tcpu.translator
+    assert tr.regions_translated == 0 and tr.dropped >= 1 and tr.translated_insns == 0
+
+
+def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, on_trial):
+    """A loop longer than a region passes its probe (no instruction in it ends a region) but
+    its region ends after MAX_NODES instructions on every pass: after its trial calls the
+    place goes back to the interpreter for good, with the same results."""
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 1500
+top:
+%%rep %d
+        inc ax
+%%endrep
+        loop top
+        cli
+        hlt
+""" % (translate.MAX_NODES + 8))
+    tcpu, tmem = both(program, mostly_translated=False)
+    tr = tcpu.translator
+    top = (SEG << 16) | 3
     assert tr.regions_translated == 1 and tr.dropped == 1 and tr.invalidations == 0
     assert top not in tr.blocks and tr.counts[top] < 0         # never translated again
-    assert tr.translated_insns == translate.TRIAL_CALLS        # one INC a call, on trial
+    # MAX_NODES instructions a call, on trial
+    assert tr.translated_insns == translate.TRIAL_CALLS * translate.MAX_NODES
     assert tmem.kind[BASE >> 12] == RAM                        # no translated code left
+
+
+def test_region_enders_are_what_the_decoder_leaves_to_the_interpreter():
+    for is186 in (False, True):
+        ends = translate.region_enders(is186)
+        for op in (0xE4, 0xEC, 0xEE, 0xCD, 0xCF, 0xF3, 0xF2, 0x9A, 0xEA, 0xF4, 0xFA, 0xFB, 0x9D, 0x17):
+            assert ends[op], "%02X" % op
+        for op in (0x40, 0x89, 0x8B, 0xE2, 0x75, 0xE8, 0xC3, 0xA4, 0x26, 0x8E, 0xF7):
+            assert not ends[op], "%02X" % op
+    assert translate.region_enders(True)[0x6C] and not translate.region_enders(True)[0xC1]
+
+
+def test_force_translates_a_place_on_probe(tmp_path, on_trial):
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 3000
+top:    inc ax
+        out 0x80, al
+        loop top
+        cli
+        hlt
+""")
+    cpu, mem = load(program, "80186", "auto")
+    tr = cpu.translator
+    top = (SEG << 16) | 3
+    while top not in tr.probes:      # one instruction a run: the probe has not run yet
+        assert not cpu.halted
+        cpu.run(1)
+    region = tr.force(SEG, 3)
+    assert region is not None and top not in tr.probes
+    assert tr.blocks[top][0] is region.fn
 
 
 def test_a_region_that_stays_inside_is_kept_and_called_directly(tmp_path, on_trial):
