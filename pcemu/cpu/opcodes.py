@@ -367,6 +367,20 @@ def decode(code, is186):
 _FORM_SUFFIX = {"Ebs": "eb", "Ews": "ew", "Iww": "iw", "Ibb": "ib", "Is": "ib", "Jbs": "jb"}
 
 
+def row_handler_name(first, last):
+    """The name of the handler shared by a row of register forms (opcodes ``first`` to
+    ``last``, the register in the low bits): op_40_47_inc_r16, op_b0_b7_mov_r8_ib."""
+    form = TABLE[True][first]
+    other = TABLE[True][first + 1].operands
+    parts = [form.mnemonic]
+    for k, o in zip(form.operands, other):
+        if k == o:
+            parts.append(_FORM_SUFFIX.get(k, k.lower()))
+        else:       # the operand the row varies
+            parts.append("r8" if k in ("al", "cl", "dl", "bl", "ah", "ch", "dh", "bh") else "r16")
+    return "op_%02x_%02x_%s" % (first, last, "_".join(parts))
+
+
 def handler_name(opcode, is186=True):
     """The name of the interpreter's specialised handler for ``opcode``: op_01_add_ew_gw."""
     form = TABLE[is186][opcode]

@@ -200,7 +200,19 @@ def test_handlers_are_named_from_the_map():
     from pcemu.cpu import ops
 
     assert ops.TABLE_8086[0x01].__name__ == "op_01_add_ew_gw"
-    assert ops.TABLE_80186[0x40 + 4].__name__ == "op_44_inc_sp"
+    assert ops.TABLE_80186[0x40 + 4].__name__ == "op_40_47_inc_r16"
+    assert ops.TABLE_8086[0xB4].__name__ == "op_b0_b7_mov_r8_ib"
+
+
+def test_each_row_of_register_forms_is_one_handler():
+    """INC/DEC/PUSH/POP r16, XCHG AX,r16 and MOV r8/r16,imm take the register from the
+    opcode: one handler (one compiled path under PyPy) per row of eight."""
+    from pcemu.cpu import ops
+
+    for table in (ops.TABLE_8086, ops.TABLE_80186):
+        for first, last in ((0x40, 0x47), (0x48, 0x4F), (0x50, 0x57), (0x58, 0x5F), (0x91, 0x97),
+                            (0xB0, 0xB7), (0xB8, 0xBF)):
+            assert len({table[op] for op in range(first, last + 1)}) == 1, hex(first)
     assert ops.TABLE_8086[0x0F].__name__ == "op_0f_pop_cs"
     assert ops.TABLE_80186[0x6D].__name__ == "op_6d_insw"
 

@@ -7,7 +7,7 @@ nothing. So a handler family (the ALU forms of 00-3F, INC/DEC/PUSH/POP on
 each register, Jcc, the prefixes, the string instructions of each width...)
 is written once as a template whose ``def {name}(cpu):`` and constants are
 filled in per opcode, and each result is named for what it is:
-``op_01_add_ew_gw``, ``op_40_inc_ax``, ``op_f3_rep``.
+``op_01_add_ew_gw``, ``op_40_47_inc_r16``, ``op_f3_rep``.
 
 All of them are compiled together, once, as the source of one module,
 ``pcemu.cpu.ops.generated``, whose text ``linecache`` holds: tracebacks

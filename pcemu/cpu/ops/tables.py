@@ -6,7 +6,7 @@ specialised ones pcemu.cpu.ops.generate compiles from templates, named
 from the opcode map pcemu.cpu.opcodes (``op_01_add_ew_gw``).
 """
 
-from pcemu.cpu.opcodes import handler_name
+from pcemu.cpu.opcodes import handler_name, row_handler_name
 
 from . import (additions_186, alu, bcd, control, flag_ops, flags, generate, groups, interrupts, memory, modrm,
                moves, muldiv, ports, prefixes, register_forms, registers, shifts, strings)
@@ -29,8 +29,8 @@ from .muldiv import op_grp3_eb, op_grp3_ev
 from .ports import (op_in_al_dx, op_in_al_ib, op_in_ax_dx, op_in_ax_ib, op_out_dx_al, op_out_dx_ax, op_out_ib_al,
                     op_out_ib_ax)
 from .prefixes import PREFIX
-from .register_forms import (DEC16, INC16, MOV_R16_IMM, MOV_R8_HIGH_IMM, MOV_R8_LOW_IMM, POP16, POP_SREG, POP_SS,
-                             PUSH16, PUSH_SREG, XCHG_AX, op_nop)
+from .register_forms import (DEC16, INC16, MOV_R16_IMM, MOV_R8_IMM, POP16, POP_SREG, POP_SS, PUSH16, PUSH_SREG,
+                             REG_OF_OPCODE, XCHG_AX, op_nop)
 from .registers import ES, SS, DS
 from .shifts import op_grp2_eb_1, op_grp2_eb_cl, op_grp2_eb_ib, op_grp2_ev_1, op_grp2_ev_cl, op_grp2_ev_ib
 from .strings import CMPS, INS, OUTS, SCAS, op_lodsb, op_lodsw, op_movsb, op_movsw, op_stosb, op_stosw
@@ -66,18 +66,12 @@ def _specialise():
     common[0xF1] = common[0xF0]   # 8086: a second encoding of LOCK
     common[0xF2] = add(0xF2, PREFIX, first="cpu.rep = 2")
     common[0xF3] = add(0xF3, PREFIX, first="cpu.rep = 1")
-    for i in range(8):
-        common[0x40 + i] = add(0x40 + i, INC16, i=i)
-        common[0x48 + i] = add(0x48 + i, DEC16, i=i)
-        common[0x50 + i] = add(0x50 + i, PUSH16, i=i)
-        common[0x58 + i] = add(0x58 + i, POP16, i=i)
-        if i:
-            common[0x90 + i] = add(0x90 + i, XCHG_AX, i=i)
-        if i > 3:
-            common[0xB0 + i] = add(0xB0 + i, MOV_R8_HIGH_IMM, j=i - 4)
-        else:
-            common[0xB0 + i] = add(0xB0 + i, MOV_R8_LOW_IMM, i=i)
-        common[0xB8 + i] = add(0xB8 + i, MOV_R16_IMM, i=i)
+    for first, last, template in ((0x40, 0x47, INC16), (0x48, 0x4F, DEC16), (0x50, 0x57, PUSH16),
+                                  (0x58, 0x5F, POP16), (0x91, 0x97, XCHG_AX), (0xB0, 0xB7, MOV_R8_IMM),
+                                  (0xB8, 0xBF, MOV_R16_IMM)):
+        name = src.add(row_handler_name(first, last), template, reg=REG_OF_OPCODE)
+        for op in range(first, last + 1):
+            common[op] = name
     for n in range(16):
         common[0x70 + n] = add(0x70 + n, JCC, cond=CONDITIONS[n >> 1].__name__, neg="not " if n & 1 else "")
     common[0xA6] = add(0xA6, CMPS, width=1, mask=0xFF)
