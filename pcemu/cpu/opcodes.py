@@ -377,7 +377,7 @@ def row_handler_name(first, last):
         if k == o:
             parts.append(_FORM_SUFFIX.get(k, k.lower()))
         else:       # the operand the row varies
-            parts.append("r8" if k in ("al", "cl", "dl", "bl", "ah", "ch", "dh", "bh") else "r16")
+            parts.append("r8" if k in REG8 else "r16")
     return "op_%02x_%02x_%s" % (first, last, "_".join(parts))
 
 
