@@ -27,7 +27,6 @@ and read what to show through ``text_screen()``, ``cursor()``,
 """
 
 import os
-import pathlib
 import stat
 import time
 import weakref
@@ -185,7 +184,7 @@ class Machine:
     def _build(self, clock_mode, bios, rtc_epoch):
         self.mem = Memory()
         self.io = IoPorts()
-        bios_path = pathlib.Path(bios) if bios else BIOS_IMAGE
+        bios_path = os.fspath(bios) if bios else BIOS_IMAGE
         rom = read_bios_image(bios_path)
         self.mem.load_rom(BIOS_BASE, rom)
 
