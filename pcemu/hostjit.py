@@ -160,8 +160,12 @@ def defaults_for_commands_again():
 # environment sets it (PYPY_GC_NURSERY, read as PyPy starts), so the command starts itself
 # again with it: the race took 0.61 s of CPU against 8086tiny's 0.65 s so, against 0.74-0.92 s
 # without (three runs of ../shared/race/race, one with the variable set).
+# Smaller still is better for a boot, which allocates about 1 KB per guest instruction (a frame
+# for each call into code compiled apart): 4 MB against 8 MB, fresh processes alternated (CPU,
+# medians of 10): FreeDOS minimal to A:\> 2.27-2.63 s against 2.55-3.29 s; the race's guest
+# 0.77-0.93 s against 0.80-1.00 s. 2 and 3 MB were as good as 4 for the boot; 1 MB worse.
 NURSERY_MAX = 32 << 20
-NURSERY = "8MB"
+NURSERY = "4MB"
 _UNITS = (("kB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30))
 
 

@@ -182,9 +182,9 @@ class _Exec(Exception):
     ("__main__.py", ["-m", "pcemu"]),       # python -m pcemu
     ("pcemu", None),                         # the console script: run as it was
 ])
-def test_an_oversized_pypy_nursery_restarts_the_command_with_8mb(monkeypatch, tmp_path, argv0, expect):
+def test_an_oversized_pypy_nursery_restarts_the_command_with_4mb(monkeypatch, tmp_path, argv0, expect):
     """PyPy takes half the biggest CPU cache for its nursery (150 MB on a 300 MiB L3): the
-    command starts itself again with PYPY_GC_NURSERY=8MB, the user's choice standing."""
+    command starts itself again with PYPY_GC_NURSERY=4MB, the user's choice standing."""
     script = tmp_path / argv0
     script.write_text("")
     calls = []
@@ -200,10 +200,10 @@ def test_an_oversized_pypy_nursery_restarts_the_command_with_8mb(monkeypatch, tm
     with pytest.raises(_Exec):
         hostjit.fit_gc_nursery()
     path, args, env = calls[0]
-    assert path == hostjit.sys.executable and env["PYPY_GC_NURSERY"] == "8MB"
+    assert path == hostjit.sys.executable and env["PYPY_GC_NURSERY"] == "4MB"
     assert args == [path] + (expect or [str(script)]) + ["--disk=a.img", "--stats"]
 
-    monkeypatch.setenv("PYPY_GC_NURSERY", "4MB")        # the user's own: left alone
+    monkeypatch.setenv("PYPY_GC_NURSERY", "6MB")        # the user's own: left alone
     hostjit.fit_gc_nursery()
     monkeypatch.delenv("PYPY_GC_NURSERY")
     monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 8 << 20)   # a sane size: left alone
@@ -234,10 +234,10 @@ def test_benchmark_children_get_the_nursery_the_command_would(monkeypatch):
     bench.run_child(["true"])
     monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 8 << 20)
     bench.run_child(["true"])
-    monkeypatch.setenv("PYPY_GC_NURSERY", "4MB")
+    monkeypatch.setenv("PYPY_GC_NURSERY", "6MB")
     monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
     bench.run_child(["true"])
-    assert [env.get("PYPY_GC_NURSERY") for env in seen] == ["8MB", None, "4MB"]
+    assert [env.get("PYPY_GC_NURSERY") for env in seen] == ["4MB", None, "6MB"]
 
 
 def test_helpers_with_many_paths_are_compiled_apart():
