@@ -14,7 +14,10 @@ A binary search over opcode ranges instead turns every dispatch into at
 most ~8 integer comparisons, whatever was traced first: the trace follows
 one path, and each comparison that goes the other way gets its own bridge
 once. Leaves call the handlers by their global names, which PyPy folds to
-constants and inlines.
+constants and inlines: the names live in a module's dictionary, whose
+entries PyPy's traces take as constants. In a plain dict each leaf's
+LOAD_GLOBAL was a hash lookup in every trace, with the name's string
+allocated for it: once per interpreted instruction.
 
 ``dispatcher(table)`` returns the function ``dispatch_<name>(cpu, op)`` for
 a 256-entry handler table (cached per table); its source is registered with
@@ -22,6 +25,7 @@ a 256-entry handler table (cached per table); its source is registered with
 """
 
 import linecache
+import types
 
 _cache = {}
 
@@ -78,8 +82,10 @@ def dispatcher(table, name=None, key=""):
     src, glob = source(table, name)
     filename = "<pcemu.cpu.dispatch:%s #%d>" % (name, len(_cache))
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-    exec(compile(src, filename, "exec"), glob)
-    fn = glob[name]
+    module = types.ModuleType("pcemu_dispatch_%d" % len(_cache))
+    module.__dict__.update(glob)
+    exec(compile(src, filename, "exec"), module.__dict__)
+    fn = module.__dict__[name]
     _cache[key] = (table, fn)
     return fn
 

@@ -56,3 +56,14 @@ def test_dispatcher_source_is_visible():
     dispatch = dispatcher(ops.TABLE_80186, "dispatch_80186")
     lines = linecache.getlines(dispatch.__code__.co_filename)
     assert lines and lines[0].startswith("def dispatch_80186(cpu, op):")
+
+
+def test_handlers_are_globals_of_a_module():
+    """The tree's leaves name their handlers as globals of a module of their own: PyPy's
+    traces take a module's globals as constants, where a plain dict cost a hash lookup (and
+    a string allocated for the name) on every interpreted instruction."""
+    recording, calls = _recording_table(ops.TABLE_80186)
+    fn = dispatcher(recording, "dispatch_module_test")
+    assert fn.__globals__["__name__"].startswith("pcemu_dispatch")   # a module's dictionary
+    fn(None, 0x90)
+    assert len(calls) == 1
