@@ -7,7 +7,7 @@ they are found whatever the current directory is, under CPython or PyPy.
 ``importlib.resources`` is not imported unless needed: under PyPy it brings
 zipfile, tempfile and shutil with it, about 25 ms of start-up. Nor is
 ``pathlib``: with the urllib.parse, ipaddress and fnmatch it imports, it took
-12-20 ms of every start under PyPy, for two file names.
+9 ms of ``import pcemu.machine`` under PyPy (81 -> 72 ms), for two file names.
 ``pcemu/data/README.md`` says where each file comes from and under what licence.
 """
 
