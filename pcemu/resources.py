@@ -20,8 +20,9 @@ _DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 class DataFile(object):
-    """A file in ``pcemu/data/``: a path (``os.fspath``, ``str``) with ``name`` and
-    ``read_bytes()``, as much of pathlib.Path as the package uses."""
+    """A file by its path (``os.fspath``, ``str``), with ``name`` and ``read_bytes()``: as
+    much of pathlib.Path as the package uses (the files in ``pcemu/data/``, a font file
+    given by path)."""
 
     def __init__(self, path):
         self.path = path

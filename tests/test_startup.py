@@ -8,7 +8,7 @@ scan-out and screenshots, the window, calendar arithmetic from the stdlib,
 importlib.resources (zipfile, tempfile) and shutil (bz2, lzma, threading), and
 the modules an editable install's import hook would load (see tools/setup.sh).
 pathlib (with urllib.parse, ipaddress, fnmatch) served two file names and cost
-9-20 ms of each start (pcemu.resources).
+9 ms of each start (pcemu.resources).
 """
 
 import json

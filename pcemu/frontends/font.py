@@ -1,6 +1,6 @@
 """The CP437 8x16 glyph bitmaps the text screen is drawn with (see pcemu/data/README.md)."""
 
-from ..resources import FONT_NAME, data_file
+from ..resources import FONT_NAME, DataFile, data_file
 
 FONT_FILE = data_file(FONT_NAME)
 GLYPH_HEIGHT = 16
@@ -39,12 +39,10 @@ class FontError(Exception):
 
 def load_font(path=FONT_FILE):
     """The 256 glyphs, each a bytes of 16 scanlines (bit 7 = leftmost dot)."""
+    if isinstance(path, str):
+        path = DataFile(path)
     try:
-        if isinstance(path, str):
-            with open(path, "rb") as f:
-                data = f.read()
-        else:
-            data = path.read_bytes()
+        data = path.read_bytes()
     except OSError as e:
         raise FontError("cannot read font %s: %s" % (path, e.strerror))
     if len(data) != 256 * GLYPH_HEIGHT:

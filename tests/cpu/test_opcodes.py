@@ -202,6 +202,8 @@ def test_handlers_are_named_from_the_map():
     assert ops.TABLE_8086[0x01].__name__ == "op_01_add_ew_gw"
     assert ops.TABLE_80186[0x40 + 4].__name__ == "op_40_47_inc_r16"
     assert ops.TABLE_8086[0xB4].__name__ == "op_b0_b7_mov_r8_ib"
+    assert ops.TABLE_8086[0x0F].__name__ == "op_0f_pop_cs"
+    assert ops.TABLE_80186[0x6D].__name__ == "op_6d_insw"
 
 
 def test_each_row_of_register_forms_is_one_handler():
@@ -213,8 +215,6 @@ def test_each_row_of_register_forms_is_one_handler():
         for first, last in ((0x40, 0x47), (0x48, 0x4F), (0x50, 0x57), (0x58, 0x5F), (0x91, 0x97),
                             (0xB0, 0xB7), (0xB8, 0xBF)):
             assert len({table[op] for op in range(first, last + 1)}) == 1, hex(first)
-    assert ops.TABLE_8086[0x0F].__name__ == "op_0f_pop_cs"
-    assert ops.TABLE_80186[0x6D].__name__ == "op_6d_insw"
 
 
 def test_generated_handlers_show_their_source():

@@ -329,10 +329,8 @@ def test_regions_are_probed_and_on_trial_only_under_pypy():
     assert translate.PROBE_CALLS == translate.TRIAL_CALLS
 
 
-def test_a_hot_loop_stopped_by_port_io_on_every_pass_is_never_compiled(tmp_path, on_trial):
-    """Its probe sees the OUT after one instruction a pass: the place goes back to the
-    interpreter for good without a compile, with the same results."""
-    program = assemble(tmp_path, """
+# a hot loop at 0003 whose every pass does port I/O
+PORT_IO_LOOP = """
         org 0
         mov cx, 3000
 top:    inc ax
@@ -340,7 +338,13 @@ top:    inc ax
         loop top
         cli
         hlt
-""")
+"""
+
+
+def test_a_hot_loop_stopped_by_port_io_on_every_pass_is_never_compiled(tmp_path, on_trial):
+    """Its probe sees the OUT after one instruction a pass: the place goes back to the
+    interpreter for good without a compile, with the same results."""
+    program = assemble(tmp_path, PORT_IO_LOOP)
     tcpu, tmem = both(program, mostly_translated=False)
     tr = tcpu.translator
     top = (SEG << 16) | 3
@@ -410,15 +414,7 @@ def test_region_enders_are_what_the_decoder_leaves_to_the_interpreter():
 
 
 def test_force_translates_a_place_on_probe(tmp_path, on_trial):
-    program = assemble(tmp_path, """
-        org 0
-        mov cx, 3000
-top:    inc ax
-        out 0x80, al
-        loop top
-        cli
-        hlt
-""")
+    program = assemble(tmp_path, PORT_IO_LOOP)
     cpu, mem = load(program, "80186", "auto")
     tr = cpu.translator
     top = (SEG << 16) | 3
