@@ -19,7 +19,9 @@ flag kinds), and a cold boot meets most of them once per handler. Compiled apart
 is compiled once. Kept apart, and what each did to the host instructions (valgrind) of a
 FreeDOS boot and of the race's guest, one after the other:
 
-  the instruction after a prefix (CPU.dispatch_after_prefix)    boot -4.1%   race -0.5%
+  the instruction after a prefix (a copy of the dispatch tree)  boot -4.1%   race -0.5%
+    (since replaced: the prefix's handler calls CPU._exec_one again, so a prefixed
+    instruction shares the compiled paths of its plain form: see ops.prefixes)
   ops.modrm.ea (effective addresses)                           boot -12%    race -0.3%
   ops.interrupts.interrupt, ops.flags.compute_flags            boot -2.8%   race -4.4%
   ops.flags.get_cf, get_of                                     boot -3.5%   race -0.5%

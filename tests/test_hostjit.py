@@ -115,7 +115,8 @@ def test_the_interpreter_loops_run_each_instruction_through_a_function_kept_apar
             exec_one = m.cpu._exec_one
 
             def counting():
-                calls.append(1)
+                if m.cpu.insn_ip == m.cpu.ip:    # not the rest of a prefixed instruction
+                    calls.append(1)
                 exec_one()
 
             m.cpu._exec_one = counting
@@ -152,26 +153,10 @@ def test_post_dispatches_by_table_lookup_while_the_jit_is_held(jit, floppy):
     with Machine(floppies=[floppy], snapshot=True) as m:
         cpu = m.cpu
         assert cpu.dispatch is cpu.dispatch_traced
-        assert cpu.dispatch_after_prefix is cpu.dispatch_after_prefix_traced
         m.run(insns=1000)
-        assert hostjit.held() and cpu.dispatch is cpu.dispatch_after_prefix is cpu.dispatch_lookup
+        assert hostjit.held() and cpu.dispatch is cpu.dispatch_lookup
         run_through_post(m)
         assert not hostjit.held() and cpu.dispatch is cpu.dispatch_traced
-        assert cpu.dispatch_after_prefix is cpu.dispatch_after_prefix_traced
-
-
-def test_an_instruction_after_a_prefix_dispatches_through_a_tree_kept_apart(floppy):
-    """A prefix's handler dispatches the instruction after it through a copy of the decision
-    tree that PyPy compiles on its own: one set of compiled paths for every prefix (ES: CS:
-    SS: DS: REP REPNE LOCK), instead of the tree again inside each prefix's paths."""
-    from pcemu.cpu.ops import prefixes
-
-    with Machine(floppies=[floppy], snapshot=True) as m:
-        cpu = m.cpu
-        assert cpu.dispatch_after_prefix_traced is not cpu.dispatch_traced
-        assert cpu.dispatch_after_prefix_traced.__code__ in hostjit.kept_apart
-        assert cpu.dispatch_traced.__code__ not in hostjit.kept_apart
-        assert "cpu.dispatch_after_prefix(cpu, op)" in prefixes.PREFIX
 
 
 class _Exec(Exception):
@@ -248,3 +233,17 @@ def test_helpers_with_many_paths_are_compiled_apart():
     for fn in (modrm.ea, modrm.rm_read8, modrm.rm_read16, modrm.rm_write8, modrm.rm_write16,
                interrupts.interrupt, flags.compute_flags, flags.get_cf, flags.get_of):
         assert fn.__code__ in hostjit.kept_apart, fn.__name__
+
+
+def test_helpers_on_every_instruction_path_do_not_branch():
+    """Effective addresses, byte registers, sign-extended bytes and eagerly set SZP flags are
+    computed by arithmetic, without a conditional jump: under PyPy each branch in them makes
+    each of its outcomes a path of its own, compiled again in every handler that calls them
+    (bridges: 2-3 ms of a cold boot each; see the comments in these modules)."""
+    import dis
+
+    from pcemu.cpu.ops import flags, memory, modrm, registers
+
+    for fn in (modrm.ea, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager):
+        jumps = [i.opname for i in dis.get_instructions(fn) if "JUMP_IF" in i.opname]
+        assert not jumps, (fn.__name__, jumps)

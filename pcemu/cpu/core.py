@@ -43,7 +43,6 @@ class CPU:
         state.Bool("intr"), state.Bool("nmi_latched"), state.Bool("stop_req"), state.Bool("shadow"),
         state.Bool("halted"), state.Int("resume_prefix_ip"), state.Int("resume_prefix_icount"),
     ], post_load="update_pending", wiring=["model", "is186", "table", "dispatch", "dispatch_traced", "dispatch_lookup",
-                                        "dispatch_after_prefix", "dispatch_after_prefix_traced",
                                         "mem", "io", "data", "kind",
                                         "intc", "pending", "translator"])
 
@@ -139,10 +138,17 @@ class CPU:
         self.pending = True
 
     # -- execution ---------------------------------------------------------------------
+    def _exec_next(self):
+        """Execute the instruction at CS:IP."""
+        self.insn_ip = self.ip
+        self._exec_one()
+
     @compile_apart
     def _exec_one(self):
+        """Execute the opcode at CS:IP as part of the instruction that starts at ``insn_ip``:
+        callers set ``insn_ip = ip`` first, except a prefix's handler (ops.prefixes), whose
+        instruction started at the prefix."""
         ip = self.ip
-        self.insn_ip = ip
         self.ip = (ip + 1) & 0xFFFF
         self.icount += 1
         csb = self.sregs[1] << 4
@@ -156,20 +162,12 @@ class CPU:
         self.dispatch_traced = dispatcher(table, "dispatch_" + name)
         self.dispatch_lookup = lookup_dispatcher(table)
         self.dispatch = self.dispatch_traced
-        # The instruction after a prefix goes through a copy of the tree that PyPy compiles
-        # on its own (pcemu.hostjit): every prefix shares its compiled paths, where the tree
-        # inlined into each prefix's handler compiled each instruction again per prefix. A
-        # FreeDOS boot: 4% fewer host instructions.
-        self.dispatch_after_prefix_traced = compile_apart(
-            dispatcher(table, "dispatch_after_prefix_" + name, key="after prefix"))
-        self.dispatch_after_prefix = self.dispatch_after_prefix_traced
 
     def dispatch_for_jit(self, traced):
         """Dispatch through the decision tree (``traced``: what PyPy's traces want) or by
         indexing the table (cheaper while the JIT is held off and every instruction is
         interpreted; see pcemu.hostjit)."""
         self.dispatch = self.dispatch_traced if traced else self.dispatch_lookup
-        self.dispatch_after_prefix = self.dispatch_after_prefix_traced if traced else self.dispatch_lookup
 
     def _boundary(self, stepping=False):
         """The rare work between instructions.
@@ -186,7 +184,7 @@ class CPU:
             self.update_pending()
             if self.halted:
                 return 2
-            self._exec_one()
+            self._exec_next()
             return 1
         if self.nmi_latched:
             self.nmi_latched = False
@@ -200,7 +198,7 @@ class CPU:
         if self.halted:
             return 2
         if self.flags & F_TF:
-            self._exec_one()
+            self._exec_next()
             if not self.halted:
                 interrupt(self, 1, self.ip)
             return 1
@@ -212,7 +210,7 @@ class CPU:
         if self.pending:
             if self._boundary(stepping=True):
                 return
-        self._exec_one()
+        self._exec_next()
 
     def enable_translation(self, dump_dir=None):
         """Turn on the translating tier: run() then runs hot code as compiled Python.
@@ -257,6 +255,7 @@ class CPU:
             # the loops the translating tier takes over anyway.
             if self.icount >= end:
                 break
+            self.insn_ip = self.ip
             exec_one()
         return self.icount - start
 

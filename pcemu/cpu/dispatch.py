@@ -19,6 +19,12 @@ entries PyPy's traces take as constants. In a plain dict each leaf's
 LOAD_GLOBAL was a hash lookup in every trace, with the name's string
 allocated for it: once per interpreted instruction.
 
+A *family* is a handler for many opcodes that are not neighbours (the ALU's 48 forms in
+00-3D, which take the operation and form from the opcode byte): the tree would give it a
+leaf, and so a compiled path, per run of its opcodes. It is tested for first, by looking
+the opcode up in a table of 256 flags: one path for all of them, and the tree over the
+other opcodes gets shallower.
+
 ``dispatcher(table)`` returns the function ``dispatch_<name>(cpu, op)`` for
 a 256-entry handler table (cached per table); its source is registered with
 ``linecache`` so tracebacks and debuggers show it.
@@ -30,15 +36,31 @@ import types
 _cache = {}
 
 
-def _runs(table):
-    """Contiguous opcode ranges that share one handler: [(lo, hi, fn)]."""
+FAMILY_OPCODES = 16     # a handler of at least this many opcodes, in several runs, is a family
+
+
+def _runs(table, skip=()):
+    """Contiguous opcode ranges that share one handler: [(lo, hi, fn)]. Handlers in
+    ``skip`` never reach the tree: their opcodes join whatever run is next to them."""
     runs = []
     for op, fn in enumerate(table):
+        if fn in skip:
+            continue
         if runs and runs[-1][2] is fn:
             runs[-1][1] = op
         else:
             runs.append([op, op, fn])
     return runs
+
+
+def families(table):
+    """The handlers dispatched before the tree (see above), in table order."""
+    out = []
+    for fn in table:
+        if fn not in out and sum(1 for h in table if h is fn) >= FAMILY_OPCODES and len(
+                [r for r in _runs(table) if r[2] is fn]) > 1:
+            out.append(fn)
+    return out
 
 
 def source(table, name):
@@ -52,6 +74,12 @@ def source(table, name):
             names[fn] = ident
             glob[ident] = fn
     lines = ["def %s(cpu, op):" % name]
+    skip = families(table)
+    for fn in skip:
+        member = "is_%s" % names[fn]
+        glob[member] = tuple(h is fn for h in table)
+        lines.append("    if %s[op]:" % member)
+        lines.append("        return %s(cpu)  # %d opcodes" % (names[fn], sum(1 for h in table if h is fn)))
 
     def emit(runs, depth):
         pad = "    " * depth
@@ -66,7 +94,7 @@ def source(table, name):
         lines.append("%selse:" % pad)
         emit(runs[mid:], depth + 1)
 
-    emit(_runs(table), 1)
+    emit(_runs(table, skip), 1)
     return "\n".join(lines) + "\n", glob
 
 

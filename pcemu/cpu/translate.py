@@ -129,6 +129,12 @@ TRIAL_MIN_RUN = 200
 # --smc-check=all, mean of 5 hash seeds: 8.44G -> 7.98G). The race's loops pass their first
 # probe (12,000 instructions a call).
 PROBE_CALLS = TRIAL_CALLS
+# A long run counts only if it kept to at most PROBE_MAX_DISTINCT distinct instructions: a
+# region holds no more than MAX_NODES, so code that wanders further leaves its region early,
+# whatever the probe saw. A FreeDOS boot (kernel init, FreeCOM's start) translated 5 places after
+# such runs and dropped 4 after their trials (24-130 instructions a call); now it translates 2
+# (and drops them).
+PROBE_MAX_DISTINCT = MAX_NODES
 MAX_CALL_DEPTH = 4      # nested inlined near calls
 
 R16 = ("ax", "cx", "dx", "bx", "sp", "bp", "si", "di")
@@ -1328,6 +1334,7 @@ class Translator(object):
             if cpu.icount >= end:
                 break
             ip = cpu.ip
+            cpu.insn_ip = ip
             exec_one()   # compiled once, on its own (see pcemu.hostjit)
             d = cpu.ip - ip
             if d > 6 or d <= 0:
@@ -1402,14 +1409,18 @@ class Translator(object):
         def probe(cpu_, end, pc):
             exec_one = cpu._exec_one
             n = 0
+            seen = set()
             while True:
+                at = cpu.ip
+                seen.add(at)
+                cpu.insn_ip = at
                 exec_one()
                 n += 1
                 if (cpu.pending or n >= TRIAL_MIN_RUN or cpu.icount >= end or sregs[1] != cs
                         or enders[data[(csb + cpu.ip) & 0xFFFFF]]):
                     break
             calls[0] += 1
-            if n >= TRIAL_MIN_RUN:
+            if n >= TRIAL_MIN_RUN and len(seen) <= PROBE_MAX_DISTINCT:
                 self._unprobe(key)
                 region = self.translate(cs, ip)
                 if region is not None:

@@ -435,12 +435,12 @@ class Debugger(object):
                     # The shadow after MOV SS/STI, the trap flag, a wake-up from HLT: the CPU's own
                     # boundary logic (an IRQ left pending while stepping stays pending).
                     if stepping and not (cpu.shadow or cpu.flags & F_TF or cpu.halted or cpu.nmi_latched):
-                        cpu._exec_one()
+                        cpu._exec_next()
                         cpu.update_pending()
                     else:
                         cpu.step()
                 else:
-                    cpu._exec_one()
+                    cpu._exec_next()
                 if record:
                     op = data[lin]
                     if (cpu.sregs[1] != cs or op in _FAR_OPCODES

@@ -67,3 +67,19 @@ def test_handlers_are_globals_of_a_module():
     assert fn.__globals__["__name__"].startswith("pcemu_dispatch")   # a module's dictionary
     fn(None, 0x90)
     assert len(calls) == 1
+
+
+def test_a_family_is_dispatched_before_the_tree():
+    """A handler of many opcodes that are not neighbours (the ALU's 48 forms) is tested for
+    first, by a table lookup: one path for all of them instead of a leaf per run."""
+    from pcemu.cpu.dispatch import families, source
+
+    for table in (ops.TABLE_8086, ops.TABLE_80186):
+        alu = table[0x00]
+        assert families(table)[0] is alu
+        src, names = source(table, "dispatch_family_test")
+        body = src.splitlines()
+        assert body[1].strip().startswith("if is_") and "[op]:" in body[1]
+        assert "op_00_3d_alu" in body[2]
+        # no leaf of the tree names it again
+        assert sum(1 for line in body if "op_00_3d_alu(cpu)" in line) == 1

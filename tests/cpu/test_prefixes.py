@@ -28,6 +28,29 @@ def test_sixty_thousand_prefixes_are_one_instruction(model):
 
 
 @pytest.mark.parametrize("model", ["8086", "80186"])
+def test_the_instruction_after_a_prefix_runs_through_exec_one(model):
+    """ES: MOV AL,[0010]: the prefix's handler runs the MOV through CPU._exec_one, the function
+    every interpreted instruction goes through, so that PyPy's compiled paths of MOV serve its
+    prefixed form too (pcemu.cpu.ops.prefixes). It runs as the rest of the instruction that
+    began at the prefix: insn_ip stays there and the pair counts once."""
+    cpu, mem, _ = machine([0x26, 0xA0, 0x10, 0x00, 0xF4], model)
+    cpu.sregs[0] = 0x5000
+    mem.data[0x50010] = 0x5A
+    entries = []
+    exec_one = cpu._exec_one
+
+    def watching():
+        entries.append((cpu.ip, cpu.insn_ip, cpu.icount))
+        exec_one()
+
+    cpu._exec_one = watching
+    cpu.step()
+    assert entries == [(0, 0, 0), (1, 0, 0)]
+    assert cpu.regs[0] & 0xFF == 0x5A and cpu.ip == 4 and cpu.icount == 1
+    assert not hasattr(cpu, "dispatch_after_prefix")
+
+
+@pytest.mark.parametrize("model", ["8086", "80186"])
 def test_long_rep_prefix_run_before_a_string_instruction(model):
     # 25000 x (CS: REPNE) then REP: the last REP form wins, STOSB fills CX bytes.
     code = [0x2E, 0xF2] * 25000 + [0xF3, 0xAA, 0xF4]

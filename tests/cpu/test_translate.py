@@ -378,11 +378,7 @@ top:    mov cx, 3
     assert tr.regions_translated == 0 and tr.dropped >= 1 and tr.translated_insns == 0
 
 
-def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, on_trial):
-    """A loop longer than a region passes its probe (no instruction in it ends a region) but
-    its region ends after MAX_NODES instructions on every pass: after its trial calls the
-    place goes back to the interpreter for good, with the same results."""
-    program = assemble(tmp_path, """
+LONGER_THAN_A_REGION = """
         org 0
         mov cx, 1500
 top:
@@ -392,7 +388,28 @@ top:
         loop top
         cli
         hlt
-""" % (translate.MAX_NODES + 8))
+""" % (translate.MAX_NODES + 8)
+
+
+def test_a_loop_longer_than_a_region_is_never_compiled(tmp_path, on_trial):
+    """Its probe runs long (no instruction in it ends a region) but through more distinct
+    instructions than a region holds: the place goes back to the interpreter for good
+    without a compile, with the same results."""
+    program = assemble(tmp_path, LONGER_THAN_A_REGION)
+    tcpu, tmem = both(program, mostly_translated=False)
+    tr = tcpu.translator
+    top = (SEG << 16) | 3
+    assert tr.regions_translated == 0 and tr.dropped == 1 and tr.compile_seconds == 0
+    assert top not in tr.blocks and tr.counts[top] < 0         # never probed again
+    assert tr.translated_insns == 0
+
+
+def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, on_trial, monkeypatch):
+    """With a probe that does not count distinct instructions, the same loop is translated,
+    and its region ends after MAX_NODES instructions on every pass: after its trial calls
+    the place goes back to the interpreter for good, with the same results."""
+    monkeypatch.setattr(translate, "PROBE_MAX_DISTINCT", 1 << 20)
+    program = assemble(tmp_path, LONGER_THAN_A_REGION)
     tcpu, tmem = both(program, mostly_translated=False)
     tr = tcpu.translator
     top = (SEG << 16) | 3

@@ -26,7 +26,7 @@ The modules, one per section of the instruction set:
   memory          RAM/MMIO access, code fetch, PUSH/POP
   modrm           effective addresses, r/m operands
   interrupts      entering an interrupt; INT 0 and INT 6 from the CPU
-  alu             ADD..CMP and the 00-3F forms
+  alu             ADD..CMP: the 00-3D forms in one handler
   prefixes        segment overrides, REP, LOCK
   bcd             DAA DAS AAA AAS AAM AAD SALC
   register_forms  INC/DEC/PUSH/POP/XCHG/MOV imm on one register, PUSH/POP sreg

@@ -1,21 +1,15 @@
-"""The ALU: ADD OR ADC SBB AND SUB XOR CMP, INC/DEC flags, and the 00-3F opcode forms."""
+"""The ALU: ADD OR ADC SBB AND SUB XOR CMP, INC/DEC flags, and the 00-3D opcode forms."""
 
 from .flags import F_CF, K_ADD, K_LOGIC, K_SUB, get_cf
+from .memory import fetch16, fetch8, rb, rw, wb, ww
+from .modrm import ea, rm_read16, rm_read8
+from .registers import AX, get_r8, set_r8
 
 
-# Each takes (cpu, a, b, mask) and returns the masked result, recording flags.
+# ADD, SUB, AND for the handlers that need one of them (BCD, NEG, TEST, CMPS/SCAS blocks):
+# each takes (cpu, a, b, mask) and returns the masked result, recording flags.
 def alu_add(cpu, a, b, m):
     r = a + b
-    cpu.lf_kind = K_ADD
-    cpu.lf_a = a
-    cpu.lf_b = b
-    cpu.lf_res = r
-    cpu.lf_mask = m
-    return r & m
-
-
-def alu_adc(cpu, a, b, m):
-    r = a + b + get_cf(cpu)
     cpu.lf_kind = K_ADD
     cpu.lf_a = a
     cpu.lf_b = b
@@ -34,42 +28,12 @@ def alu_sub(cpu, a, b, m):
     return r & m
 
 
-def alu_sbb(cpu, a, b, m):
-    r = a - b - get_cf(cpu)
-    cpu.lf_kind = K_SUB
-    cpu.lf_a = a
-    cpu.lf_b = b
-    cpu.lf_res = r
-    cpu.lf_mask = m
-    return r & m
-
-
 def alu_and(cpu, a, b, m):
     r = a & b
     cpu.lf_kind = K_LOGIC
     cpu.lf_res = r
     cpu.lf_mask = m
     return r
-
-
-def alu_or(cpu, a, b, m):
-    r = a | b
-    cpu.lf_kind = K_LOGIC
-    cpu.lf_res = r
-    cpu.lf_mask = m
-    return r
-
-
-def alu_xor(cpu, a, b, m):
-    r = a ^ b
-    cpu.lf_kind = K_LOGIC
-    cpu.lf_res = r
-    cpu.lf_mask = m
-    return r
-
-
-ALU = (alu_add, alu_or, alu_adc, alu_sbb, alu_and, alu_sub, alu_xor, alu_sub)
-ALU_WRITES = (True, True, True, True, True, True, True, False)  # CMP only compares
 
 
 def inc_dec_flags(cpu, a, r, m, kind):
@@ -81,69 +45,79 @@ def inc_dec_flags(cpu, a, r, m, kind):
     cpu.lf_mask = m
 
 
-# The six forms of each ALU operation (00-3F: op*8 + form), by operand forms.
-# {f} is the ALU function; {w} prefixes the write-back lines (CMP: "if 0: ",
-# so they become dead code).
-ALU_FORM_TEMPLATES = (
-    # eb_gb
-    """
-        def {name}(cpu):
-            m = fetch8(cpu)
-            r = cpu.regs
-            if m >= 0xC0:
-                i = m & 7
-                v = {f}(cpu, get_r8(r, i), get_r8(r, (m >> 3) & 7), 0xFF)
-                {w}set_r8(r, i, v)
+# The eight operations by number (bits 3-5 of the opcodes 00-3D, the ModRM reg field of
+# group 1) as factors of one sum, so that under PyPy all of them are one compiled path: a
+# branch per operation (or a handler per opcode) made a path per operation and form, and a
+# FreeDOS boot met 47 of them. ADC and SBB, which read the carry, take a path of their own.
+_SUM = (1, 0, 1, 0, 0, 0, 0, 0)            # ADD ADC
+_DIFFERENCE = (0, 0, 0, 1, 0, 1, 0, 1)     # SBB SUB CMP
+_OR = (0, 1, 0, 0, 0, 0, 0, 0)
+_AND = (0, 0, 0, 0, 1, 0, 0, 0)
+_XOR = (0, 0, 0, 0, 0, 0, 1, 0)
+_CARRY = (0, 0, 1, -1, 0, 0, 0, 0)         # ADC adds CF, SBB subtracts it
+_KIND = (K_ADD, K_LOGIC, K_ADD, K_SUB, K_LOGIC, K_SUB, K_LOGIC, K_SUB)
+ALU_WRITES = (1, 1, 1, 1, 1, 1, 1, 0)      # CMP only compares
+
+
+def alu_any(cpu, k, a, b, m):
+    """ALU operation ``k`` (0-7: ADD OR ADC SBB AND SUB XOR CMP) on ``a`` and ``b``; returns
+    the masked result, recording flags as the functions above do."""
+    c = _CARRY[k]
+    if c:
+        c *= get_cf(cpu)
+    r = ((a + b) * _SUM[k] + (a - b) * _DIFFERENCE[k] + (a | b) * _OR[k] + (a & b) * _AND[k]
+         + (a ^ b) * _XOR[k] + c)
+    cpu.lf_kind = _KIND[k]
+    cpu.lf_a = a
+    cpu.lf_b = b
+    cpu.lf_res = r
+    cpu.lf_mask = m
+    return r & m
+
+
+def op_00_3d_alu(cpu):
+    """ADD OR ADC SBB AND SUB XOR CMP in their six forms (00-3D, but x6 and x7): one handler
+    for the 48 opcodes, which the dispatch tree tests for before anything else (a family:
+    see pcemu.cpu.dispatch). Bits 3-5 of the opcode are the operation, bits 0-2 the form:
+    Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  AX,Iv. A destination is written back as
+    ``old + (new - old) * writes`` (CMP: the old value), memory only if the operation writes."""
+    op = cpu.data[(cpu.csb + ((cpu.ip - 1) & 0xFFFF)) & 0xFFFFF]
+    k = op >> 3
+    form = op & 7
+    w = ALU_WRITES[k]
+    r = cpu.regs
+    if form == 4:
+        al = r[AX] & 0xFF
+        v = alu_any(cpu, k, al, fetch8(cpu), 0xFF)
+        r[AX] = (r[AX] & 0xFF00) | (al + (v - al) * w)
+    elif form == 5:
+        ax = r[AX]
+        r[AX] = ax + (alu_any(cpu, k, ax, fetch16(cpu), 0xFFFF) - ax) * w
+    else:
+        m = fetch8(cpu)
+        g = (m >> 3) & 7
+        if form == 3:
+            a = r[g]
+            r[g] = a + (alu_any(cpu, k, a, rm_read16(cpu, m), 0xFFFF) - a) * w
+        elif form == 2:
+            a = get_r8(r, g)
+            set_r8(r, g, a + (alu_any(cpu, k, a, rm_read8(cpu, m), 0xFF) - a) * w)
+        elif m >= 0xC0:
+            i = m & 7
+            if form == 1:
+                a = r[i]
+                r[i] = a + (alu_any(cpu, k, a, r[g], 0xFFFF) - a) * w
             else:
-                ea(cpu, m)
+                a = get_r8(r, i)
+                set_r8(r, i, a + (alu_any(cpu, k, a, get_r8(r, g), 0xFF) - a) * w)
+        else:
+            ea(cpu, m)
+            if form == 1:
+                v = alu_any(cpu, k, rw(cpu, cpu.ea_seg, cpu.ea_off), r[g], 0xFFFF)
+                if w:
+                    ww(cpu, cpu.ea_seg, cpu.ea_off, v)
+            else:
                 a = (cpu.ea_seg + cpu.ea_off) & 0xFFFFF
-                v = {f}(cpu, rb(cpu, a), get_r8(r, (m >> 3) & 7), 0xFF)
-                {w}wb(cpu, a, v)
-    """,
-    # ew_gw
-    """
-        def {name}(cpu):
-            m = fetch8(cpu)
-            r = cpu.regs
-            if m >= 0xC0:
-                i = m & 7
-                v = {f}(cpu, r[i], r[(m >> 3) & 7], 0xFFFF)
-                {w}r[i] = v
-            else:
-                ea(cpu, m)
-                v = {f}(cpu, rw(cpu, cpu.ea_seg, cpu.ea_off), r[(m >> 3) & 7], 0xFFFF)
-                {w}ww(cpu, cpu.ea_seg, cpu.ea_off, v)
-    """,
-    # gb_eb
-    """
-        def {name}(cpu):
-            m = fetch8(cpu)
-            r = cpu.regs
-            i = (m >> 3) & 7
-            v = {f}(cpu, get_r8(r, i), rm_read8(cpu, m), 0xFF)
-            {w}set_r8(r, i, v)
-    """,
-    # gw_ew
-    """
-        def {name}(cpu):
-            m = fetch8(cpu)
-            r = cpu.regs
-            i = (m >> 3) & 7
-            v = {f}(cpu, r[i], rm_read16(cpu, m), 0xFFFF)
-            {w}r[i] = v
-    """,
-    # al_ib
-    """
-        def {name}(cpu):
-            r = cpu.regs
-            v = {f}(cpu, r[AX] & 0xFF, fetch8(cpu), 0xFF)
-            {w}r[AX] = (r[AX] & 0xFF00) | v
-    """,
-    # ax_iw
-    """
-        def {name}(cpu):
-            r = cpu.regs
-            v = {f}(cpu, r[AX], fetch16(cpu), 0xFFFF)
-            {w}r[AX] = v
-    """,
-)
+                v = alu_any(cpu, k, rb(cpu, a), get_r8(r, g), 0xFF)
+                if w:
+                    wb(cpu, a, v)

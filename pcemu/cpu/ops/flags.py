@@ -142,10 +142,9 @@ def get_af(cpu):
 
 def set_szp_eager(cpu, res, mask, others):
     """Set every arithmetic flag at once: SZP from ``res``, CF/AF/OF given as bits."""
-    f = (cpu.flags & NOT_ARITH) | others | PARITY[res & 0xFF]
-    if res & mask == 0:
-        f |= F_ZF
-    if res & ((mask >> 1) + 1):
-        f |= F_SF
-    cpu.flags = f
+    # ZF and SF by arithmetic, not branches (each branch: a path PyPy compiles per caller):
+    # (x - 1) >> 16 is -1 for x == 0 and 0 for 1..FFFFh; the sign bit (80h or 8000h)
+    # shifted down to F_SF (80h)
+    cpu.flags = ((cpu.flags & NOT_ARITH) | others | PARITY[res & 0xFF]
+                 | ((((res & mask) - 1) >> 16) & F_ZF) | ((res >> ((mask >> 5) & 8)) & F_SF))
     cpu.lf_kind = K_NONE

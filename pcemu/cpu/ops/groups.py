@@ -1,6 +1,6 @@
 """Groups 1, 4 and 5 (80-83, FE, FF), and the coprocessor escapes D8-DF."""
 
-from .alu import ALU, inc_dec_flags
+from .alu import ALU_WRITES, alu_any, inc_dec_flags
 from .flags import K_DEC, K_INC
 from .interrupts import undefined_186
 from .memory import fetch16, fetch8, fetch_s8, push, rw, ww
@@ -12,8 +12,8 @@ def op_grp1_eb_ib(cpu):
     m = fetch8(cpu)
     op = (m >> 3) & 7
     a = rm_read8(cpu, m)
-    v = ALU[op](cpu, a, fetch8(cpu), 0xFF)
-    if op != 7:
+    v = alu_any(cpu, op, a, fetch8(cpu), 0xFF)
+    if ALU_WRITES[op]:
         rm_write8(cpu, m, v)
 
 
@@ -21,8 +21,8 @@ def op_grp1_ev_iv(cpu):
     m = fetch8(cpu)
     op = (m >> 3) & 7
     a = rm_read16(cpu, m)
-    v = ALU[op](cpu, a, fetch16(cpu), 0xFFFF)
-    if op != 7:
+    v = alu_any(cpu, op, a, fetch16(cpu), 0xFFFF)
+    if ALU_WRITES[op]:
         rm_write16(cpu, m, v)
 
 
@@ -30,8 +30,8 @@ def op_grp1_ev_ib(cpu):
     m = fetch8(cpu)
     op = (m >> 3) & 7
     a = rm_read16(cpu, m)
-    v = ALU[op](cpu, a, fetch_s8(cpu) & 0xFFFF, 0xFFFF)
-    if op != 7:
+    v = alu_any(cpu, op, a, fetch_s8(cpu) & 0xFFFF, 0xFFFF)
+    if ALU_WRITES[op]:
         rm_write16(cpu, m, v)
 
 

@@ -62,8 +62,8 @@ def fetch16(cpu):
 
 
 def fetch_s8(cpu):
-    v = fetch8(cpu)
-    return v - 256 if v > 127 else v
+    # sign-extended without a branch (which PyPy would compile as two paths of each caller)
+    return (fetch8(cpu) ^ 0x80) - 0x80
 
 
 def push(cpu, v):

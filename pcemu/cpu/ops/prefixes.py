@@ -1,6 +1,5 @@
 """Prefixes: segment overrides, REP/REPE/REPNE, LOCK, and runs of them."""
 
-from .memory import fetch8
 from .registers import CS, DS, ES, SS
 
 
@@ -34,11 +33,14 @@ class PrefixLockup(Exception):
     """The CPU is caught in a run of prefixes covering its whole code segment."""
 
 
-def _prefix_run(cpu, op):
-    """Prefix ``op`` follows the first one: consume the rest of the run; returns the opcode.
-    Kept out of the handlers so a single prefix (the common case) runs no loop."""
+def _prefix_run(cpu):
+    """The byte at CS:IP is a prefix after the first one: consume the rest of the run, leaving
+    IP at the opcode; returns the opcode. Kept out of the handlers so a single prefix (the
+    common case) runs no loop."""
     is_prefix = PREFIX_FLAGS_80186 if cpu.is186 else PREFIX_FLAGS_8086
+    data = cpu.data
     count = 1
+    op = data[(cpu.csb + cpu.ip) & 0xFFFFF]
     while is_prefix[op]:
         s = PREFIX_OVERRIDE.get(op, -1)
         if s >= 0:
@@ -52,29 +54,38 @@ def _prefix_run(cpu, op):
             cpu.ip = cpu.insn_ip
             raise PrefixLockup("endless run of prefixes: the whole code segment %04X is prefix bytes"
                                % cpu.sregs[CS])
-        op = fetch8(cpu)
+        cpu.ip = (cpu.ip + 1) & 0xFFFF
+        op = data[(cpu.csb + cpu.ip) & 0xFFFFF]
     return op
 
 
-def _note_unfinished(cpu, op, after_opcode):
+def _note_unfinished(cpu, op, last_prefix_ip):
     if op in STRING_OPCODES:
-        cpu.resume_prefix_ip = (after_opcode - 2) & 0xFFFF  # the prefix just before the opcode
+        cpu.resume_prefix_ip = last_prefix_ip
         cpu.resume_prefix_icount = cpu.icount
 
 
 # A prefix byte's handler; {first} records this prefix (cpu.ovr = segment
 # register, cpu.rep = 1 for REP/REPE, 2 for REPNE; nothing for LOCK).
+# The instruction after the prefixes runs through CPU._exec_one again, the
+# function every interpreted instruction runs through: under PyPy its
+# compiled paths serve the prefixed forms too (the handler's paths that
+# depend on a prefix, such as an overridden segment in ``ea``, branch
+# there), where a dispatch of its own would have compiled every instruction
+# a second time for its prefixed form. It continues the instruction that
+# started at the first prefix (``insn_ip`` stays there) and counts it once.
 PREFIX = """
     def {name}(cpu):
         {first}
-        op = fetch8(cpu)
+        op = cpu.data[(cpu.csb + cpu.ip) & 0xFFFFF]
         if (PREFIX_FLAGS_80186 if cpu.is186 else PREFIX_FLAGS_8086)[op]:
-            op = _prefix_run(cpu, op)
-        after_opcode = cpu.ip
-        cpu.dispatch_after_prefix(cpu, op)
+            op = _prefix_run(cpu)
+        last_prefix_ip = (cpu.ip - 1) & 0xFFFF
+        cpu.icount -= 1
+        cpu._exec_one()
         if cpu.rep:
             if cpu.ip == cpu.insn_ip:
-                _note_unfinished(cpu, op, after_opcode)
+                _note_unfinished(cpu, op, last_prefix_ip)
             cpu.rep = 0
         cpu.ovr = -1
 """

@@ -16,15 +16,17 @@ REG8_NAMES = ("AL", "CL", "DL", "BL", "AH", "CH", "DH", "BH")
 SREG_NAMES = ("ES", "CS", "SS", "DS")
 
 
+# Byte registers by arithmetic on the number, not a branch on it: under PyPy a branch
+# would make the low and the high half two paths of every handler that names a byte
+# register from its ModRM byte, each compiled on its own (a bridge) when a guest first
+# uses it.
+
 def get_r8(r, i):
     """Byte register ``i`` (0-7: AL CL DL BL AH CH DH BH) from ``cpu.regs``."""
-    if i > 3:
-        return r[i - 4] >> 8
-    return r[i] & 0xFF
+    return (r[i & 3] >> ((i & 4) << 1)) & 0xFF
 
 
 def set_r8(r, i, v):
-    if i > 3:
-        r[i - 4] = (r[i - 4] & 0xFF) | (v << 8)
-    else:
-        r[i] = (r[i] & 0xFF00) | v
+    shift = (i & 4) << 1          # 0 for AL..BL, 8 for AH..BH
+    w = i & 3
+    r[w] = (r[w] & (0xFF00 >> shift)) | (v << shift)

@@ -3,7 +3,7 @@
 ``TABLE_8086`` / ``TABLE_80186`` are tuples of 256 plain functions taking
 the CPU: hand-written handlers from the modules of this package, and the
 specialised ones pcemu.cpu.ops.generate compiles from templates, named
-from the opcode map pcemu.cpu.opcodes (``op_01_add_ew_gw``).
+from the opcode map pcemu.cpu.opcodes (``op_c4_les_gw_mp``).
 """
 
 from pcemu.cpu.opcodes import handler_name, row_handler_name
@@ -12,7 +12,7 @@ from . import (additions_186, alu, bcd, control, flag_ops, flags, generate, grou
                moves, muldiv, ports, prefixes, register_forms, registers, shifts, strings)
 from .additions_186 import (op_bound, op_enter, op_imul_gv_ev_ib, op_imul_gv_ev_iv, op_leave, op_popa, op_push_ib,
                             op_push_iv, op_pusha)
-from .alu import ALU, ALU_FORM_TEMPLATES, ALU_WRITES
+from .alu import op_00_3d_alu
 from .bcd import op_aaa, op_aad, op_aam, op_aas, op_daa, op_das, op_salc
 from .control import (CONDITIONS, JCC, op_call_far, op_call_near, op_int, op_int3, op_into, op_iret, op_jcxz,
                       op_jmp_far, op_jmp_near, op_jmp_short, op_loop, op_loopnz, op_loopz, op_ret, op_ret_imm,
@@ -50,11 +50,6 @@ def _specialise():
     def add(op, template, is186=False, **consts):
         return src.add(handler_name(op, is186), template, **consts)
 
-    for op in range(8):
-        f = ALU[op].__name__
-        w = "" if ALU_WRITES[op] else "if 0: "   # CMP computes flags only
-        for form, template in enumerate(ALU_FORM_TEMPLATES):
-            common[op * 8 + form] = add(op * 8 + form, template, f=f, w=w)
     for s in range(4):
         common[s * 8 + 6] = add(s * 8 + 6, PUSH_SREG, s=s)
         if s == SS:
@@ -101,6 +96,9 @@ def _build_8086():
     t = [None] * 256
     for op, h in _COMMON.items():
         t[op] = h
+    for op in range(0x40):
+        if op & 7 < 6:
+            t[op] = op_00_3d_alu
     for n in range(16):
         t[0x60 + n] = t[0x70 + n]  # 8086: 60-6F decode as 70-7F
     t[0x27] = op_daa
