@@ -33,16 +33,12 @@ kernel's entry), kernel (to the first program entered at a PSP), shell (to
 the prompt) - with guest instructions, host seconds and MIPS per phase,
 each split into instructions run in the BIOS ROM and outside it.
 """
+# The children (--boot-child, --guest-child) stand for a user's `python -m pcemu`: what only
+# the parent uses (subprocess, statistics, json, tempfile, shutil...: 75 ms of a start under
+# PyPy, statistics alone bringing decimal and fractions) is imported where it is used.
 import argparse
-import json
 import os
-import resource
-import select
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 from pcemu import hostjit
@@ -144,6 +140,8 @@ def run_once(program, model):
 
 
 def bare_main(args, program, want):
+    import statistics
+
     print("pcemu bare-CPU benchmark (no BIOS, no devices, warm JIT): %s model, %s %s"
           % (args.cpu, sys.implementation.name, sys.version.split()[0]))
     run_once(program, args.cpu)  # warm-up (lets PyPy's JIT compile the loop)
@@ -182,6 +180,8 @@ def guest_insns_limit(passes):
 
 def guest_child(image, model, passes):
     """In a fresh process: boot ``image``, run the guest to its HLT, print one JSON line."""
+    import json
+
     from pcemu.errors import GuestFault
     from pcemu.machine import Machine
 
@@ -222,6 +222,9 @@ def guest_child(image, model, passes):
 
 def run_child(cmd):
     """Run ``cmd``; returns (stdout, wall seconds, CPU seconds, exit status)."""
+    import resource
+    import subprocess
+
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -233,6 +236,11 @@ def run_child(cmd):
 
 
 def machine_main(args, program, want):
+    import json
+    import shutil
+    import statistics
+    import tempfile
+
     print("pcemu whole-machine benchmark: tools/bench.asm, %d passes, booted from a floppy through "
           "our BIOS, %s model, %s %s, a fresh process per run"
           % (args.passes, args.cpu, sys.implementation.name, sys.version.split()[0]))
@@ -314,6 +322,11 @@ def qemu_boot_seconds(image, timeout=120.0):
     The text screen is read through the human monitor (pmemsave of B8000h)
     every 20 ms, so the figure includes that polling.
     """
+    import select
+    import shutil
+    import subprocess
+    import tempfile
+
     work = tempfile.mkdtemp(prefix="pcemu-qemu")
     try:
         disk = os.path.join(work, "a.img")
@@ -362,6 +375,9 @@ def qemu_boot_seconds(image, timeout=120.0):
 
 
 def boot_main(args):
+    import shutil
+    import statistics
+
     images = args.images or [os.path.join(DEFAULT_IMAGE_DIR, n) for n in DEFAULT_IMAGES]
     if args.qemu and shutil.which("qemu-system-i386") is None:
         print("error: --qemu needs qemu-system-i386 on PATH", file=sys.stderr)

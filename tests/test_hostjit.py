@@ -202,6 +202,8 @@ def test_an_oversized_pypy_nursery_restarts_the_command_with_4mb(monkeypatch, tm
 def test_benchmark_children_get_the_nursery_the_command_would(monkeypatch):
     """pcemu.bench times machines in child processes: they get the nursery the ``pcemu``
     command restarts itself with, unless the user set one."""
+    import subprocess
+
     from pcemu import bench
 
     seen = []
@@ -213,7 +215,7 @@ def test_benchmark_children_get_the_nursery_the_command_would(monkeypatch):
         seen.append(kw["env"])
         return Done()
 
-    monkeypatch.setattr(bench.subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "run", run)   # bench imports it where it runs a child
     monkeypatch.delenv("PYPY_GC_NURSERY", raising=False)
     monkeypatch.setattr(hostjit, "nursery_bytes", lambda: 150 << 20)
     bench.run_child(["true"])

@@ -75,3 +75,25 @@ def test_guest_fault_report_loads_the_disassembler_not_the_debugger(tmp_path):
     assert status == 3, err
     assert "at CS:IP:\n  0000:7C02  0000" in err   # the dump, with the disassembly at CS:IP
     assert "pcemu.cpu.disasm" in modules and "pcemu.debug.debugger" not in modules
+
+
+BENCH_PROBE = """
+import sys
+import pcemu.bench
+modules = sorted(sys.modules)
+import json
+print(json.dumps(modules))
+"""
+
+
+def test_the_benchmark_children_import_what_a_headless_boot_does():
+    """``pcemu.bench`` times boots in children that run ``python -m pcemu.bench --boot-child``:
+    the module imports nothing a headless ``python -m pcemu`` boot would not (the parent's
+    subprocess, statistics, json... cost the measured boot 75 ms)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", BENCH_PROBE], capture_output=True, timeout=300, env=env,
+                       cwd=str(ROOT))
+    modules = set(json.loads(r.stdout.decode().splitlines()[-1]))
+    assert "pcemu.bench" in modules and "pcemu.cpu.core" in modules
+    extra = ["subprocess", "statistics", "decimal", "select", "resource"]
+    assert [m for m in NOT_FOR_A_HEADLESS_BOOT + extra if m in modules] == []
