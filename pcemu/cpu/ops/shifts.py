@@ -6,14 +6,20 @@ from .modrm import rm_read16, rm_read8, rm_write16, rm_write8
 from .registers import CX
 
 
+# CF and OF from the result's bits by arithmetic, not branches: under PyPy a branch on the
+# guest's data makes both outcomes paths of their own, compiled for each handler and shift.
+_OF_SHIFT = 11    # F_OF is 1 << 11
+
+
 def _rot_flags(cpu, r, cf, of):
+    """``cf`` and ``of`` are 0 or 1."""
     materialize(cpu)
-    cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (F_OF if of else 0)
+    cpu.flags = (cpu.flags & ~(F_CF | F_OF)) | cf | (of << _OF_SHIFT)
     return r
 
 
 def sh_rol(cpu, v, count, mask):
-    bits = 8 if mask == 0xFF else 16
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
     n = count % bits
     r = ((v << n) | (v >> (bits - n))) & mask if n else v
     cf = r & 1
@@ -21,7 +27,7 @@ def sh_rol(cpu, v, count, mask):
 
 
 def sh_ror(cpu, v, count, mask):
-    bits = 8 if mask == 0xFF else 16
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
     n = count % bits
     r = ((v >> n) | (v << (bits - n))) & mask if n else v
     return _rot_flags(cpu, r, r >> (bits - 1), ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1)
@@ -29,7 +35,7 @@ def sh_ror(cpu, v, count, mask):
 
 def sh_rcl(cpu, v, count, mask):
     # the 8086 rotates count times through the (width + 1)-bit ring
-    bits = 8 if mask == 0xFF else 16
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
     cf = get_cf(cpu)
     r = v
     for _ in range(count % (bits + 1)):
@@ -40,7 +46,7 @@ def sh_rcl(cpu, v, count, mask):
 
 
 def sh_rcr(cpu, v, count, mask):
-    bits = 8 if mask == 0xFF else 16
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
     cf = get_cf(cpu)
     r = v
     for _ in range(count % (bits + 1)):
@@ -51,30 +57,28 @@ def sh_rcr(cpu, v, count, mask):
 
 
 def sh_shl(cpu, v, count, mask):
-    bits = 8 if mask == 0xFF else 16
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
     wide = v << count
     r = wide & mask
     cf = (wide >> bits) & 1
-    of = F_OF if (r >> (bits - 1)) != cf else 0
+    of = ((r >> (bits - 1)) ^ cf) << _OF_SHIFT
     set_szp_eager(cpu, r, mask, cf | of | (r & F_AF))
     return r
 
 
 def sh_shr(cpu, v, count, mask):
-    bits = 8 if mask == 0xFF else 16
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
     r = v >> count
-    if count <= bits:
-        cf = (v >> (count - 1)) & 1
-        of = F_OF if (v >> (count - 1)) >> (bits - 1) else 0
-    else:
-        cf = of = 0
+    last = v >> (count - 1)        # the last bit shifted out is its bit 0 (0 once count > bits)
+    cf = last & 1
+    of = ((last >> (bits - 1)) & 1) << _OF_SHIFT   # the sign before a one-bit shift
     set_szp_eager(cpu, r, mask, cf | of)
     return r
 
 
 def sh_sar(cpu, v, count, mask):
-    bits = 8 if mask == 0xFF else 16
-    sv = v - (mask + 1) if v >> (bits - 1) else v
+    bits = 8 + ((mask >> 5) & 8)   # 8 for FFh, 16 for FFFFh
+    sv = v - ((v >> (bits - 1)) & 1) * (mask + 1)     # signed
     c = count if count < bits else bits
     r = (sv >> c) & mask
     set_szp_eager(cpu, r, mask, (sv >> (c - 1)) & 1)
