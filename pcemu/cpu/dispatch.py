@@ -55,10 +55,14 @@ def _runs(table, skip=()):
 
 def families(table):
     """The handlers dispatched before the tree (see above), in table order."""
+    opcodes = {}
+    runs = {}
+    for lo, hi, fn in _runs(table):
+        opcodes[fn] = opcodes.get(fn, 0) + hi - lo + 1
+        runs[fn] = runs.get(fn, 0) + 1
     out = []
     for fn in table:
-        if fn not in out and sum(1 for h in table if h is fn) >= FAMILY_OPCODES and len(
-                [r for r in _runs(table) if r[2] is fn]) > 1:
+        if fn not in out and opcodes[fn] >= FAMILY_OPCODES and runs[fn] > 1:
             out.append(fn)
     return out
 
@@ -79,7 +83,7 @@ def source(table, name):
         member = "is_%s" % names[fn]
         glob[member] = tuple(h is fn for h in table)
         lines.append("    if %s[op]:" % member)
-        lines.append("        return %s(cpu)  # %d opcodes" % (names[fn], sum(1 for h in table if h is fn)))
+        lines.append("        return %s(cpu)  # %d opcodes" % (names[fn], glob[member].count(True)))
 
     def emit(runs, depth):
         pad = "    " * depth

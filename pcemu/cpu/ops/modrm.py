@@ -45,8 +45,8 @@ EA_SEG = tuple(EA_SEG)
 del _m, _mod, _rm
 
 # The same forms as factors, for ``ea``: the offset is
-#   regs[EA_A] * A_USED + regs[EA_B] * B_USED + disp8 * DISP8_USED + disp16 * DISP16_USED
-# and IP moves past DISP_BYTES bytes. A branch on the form would make each of the
+#   regs[EA_A] * _A_USED + regs[_B_REG] * _B_USED + disp8 * _DISP8_USED + disp16 * _DISP16_USED
+# and IP moves past _DISP_BYTES bytes. A branch on the form would make each of the
 # forms a guest meets a path of its own that PyPy compiles (a bridge, about 2.5 ms of a
 # cold boot each); arithmetic gives all of them one path.
 _A_USED = tuple(0 if d == 3 else 1 for d in EA_DISP)
