@@ -20,6 +20,7 @@ state they work on and the loops that drive them.
 """
 
 from pcemu import state
+from pcemu import hostjit
 from pcemu.hostjit import compile_apart
 from pcemu.cpu import ops
 from pcemu.cpu.dispatch import dispatcher, lookup_dispatcher
@@ -161,13 +162,15 @@ class CPU:
         name = {id(ops.TABLE_8086): "8086", id(ops.TABLE_80186): "80186"}.get(id(table), "custom")
         self.dispatch_traced = dispatcher(table, "dispatch_" + name)
         self.dispatch_lookup = lookup_dispatcher(table)
-        self.dispatch = self.dispatch_traced
+        self.dispatch_for_jit(True)
 
     def dispatch_for_jit(self, traced):
         """Dispatch through the decision tree (``traced``: what PyPy's traces want) or by
         indexing the table (cheaper while the JIT is held off and every instruction is
-        interpreted; see pcemu.hostjit)."""
-        self.dispatch = self.dispatch_traced if traced else self.dispatch_lookup
+        interpreted; see pcemu.hostjit). Without a JIT (CPython) always by indexing: the
+        tree is eight comparisons where the table is one lookup."""
+        tree = traced and hostjit.pypyjit is not None
+        self.dispatch = self.dispatch_traced if tree else self.dispatch_lookup
 
     def _boundary(self, stepping=False):
         """The rare work between instructions.
