@@ -47,7 +47,8 @@ is on again as soon as no machine in the process is in POST. Under CPython there
 to do. A user's ``--jit threshold=...`` is replaced by PyPy's defaults after the first POST,
 and bridges are compiled after TRACE_EAGERNESS guard failures from then on.
 While the JIT is held the CPU dispatches by indexing its handler table, cheaper to
-interpret than the decision tree traces want (``CPU.dispatch_for_jit``).
+interpret than the decision tree traces want (``CPU.dispatch_for_jit``); under CPython it
+always does.
 
 Runs of DOS commands (``pcemu run``, and tests using the pytest plugin's DOS fixtures) tune
 the JIT further for cold code: see ``OPTS_FOR_COMMANDS``.
