@@ -144,11 +144,11 @@ class CPU:
         self.insn_ip = self.ip
         self._exec_one()
 
-    @compile_apart
     def _exec_one(self):
         """Execute the opcode at CS:IP as part of the instruction that starts at ``insn_ip``:
         callers set ``insn_ip = ip`` first, except a prefix's handler (ops.prefixes), whose
-        instruction started at the prefix."""
+        instruction started at the prefix. PyPy inlines this prologue into its callers and
+        calls the dispatch tree, compiled on its own (pcemu.hostjit)."""
         ip = self.ip
         self.ip = (ip + 1) & 0xFFFF
         self.icount += 1
@@ -160,7 +160,7 @@ class CPU:
         """Run every opcode through ``table`` (256 handlers taking the CPU) from now on."""
         self.table = table
         name = {id(ops.TABLE_8086): "8086", id(ops.TABLE_80186): "80186"}.get(id(table), "custom")
-        self.dispatch_traced = dispatcher(table, "dispatch_" + name)
+        self.dispatch_traced = compile_apart(dispatcher(table, "dispatch_" + name))
         self.dispatch_lookup = lookup_dispatcher(table)
         self.dispatch_for_jit(True)
 
@@ -250,8 +250,8 @@ class CPU:
                         break
                     continue
             # One instruction per pass, through a call PyPy does not inline
-            # (pcemu.hostjit): each instruction's path through the dispatch tree
-            # is compiled once, in _exec_one's own traces, and shared by every
+            # (the dispatch tree, pcemu.hostjit): each instruction's path through
+            # it is compiled once, in the tree's own traces, and shared by every
             # place that instruction occurs. Unrolling made traces of
             # instruction *sequences*, so cold code (a boot, a DOS command)
             # kept compiling new ones: 2-3x slower there, for no gain in

@@ -5,7 +5,7 @@ Templates for pcemu.cpu.ops.generate. Each row of eight register forms
 B0-B7, MOV r16 B8-BF) is one handler that takes the register from the
 low bits of its opcode byte (``REG_OF_OPCODE``, the byte just before IP):
 under PyPy every handler an instruction reaches is a compiled path of its
-own (a bridge of ``CPU._exec_one``), and a cold boot pays for each one it
+own (a bridge of the dispatch tree's traces), and a cold boot pays for each one it
 meets, while indexing ``cpu.regs`` by a computed number costs a traced
 path nothing. FreeDOS's boot met 42 handlers of these rows, now 7.
 ``{s}`` is a segment register number, written in as a literal.
