@@ -19,9 +19,7 @@ state they work on and the loops that drive them.
   elements; each chunk counts as one instruction.
 """
 
-from pcemu import state
-from pcemu import hostjit
-from pcemu.hostjit import compile_apart
+from pcemu import hostjit, state
 from pcemu.cpu import ops
 from pcemu.cpu.dispatch import dispatcher, lookup_dispatcher
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
@@ -160,7 +158,7 @@ class CPU:
         """Run every opcode through ``table`` (256 handlers taking the CPU) from now on."""
         self.table = table
         name = {id(ops.TABLE_8086): "8086", id(ops.TABLE_80186): "80186"}.get(id(table), "custom")
-        self.dispatch_traced = compile_apart(dispatcher(table, "dispatch_" + name))
+        self.dispatch_traced = hostjit.compile_apart(dispatcher(table, "dispatch_" + name))
         self.dispatch_lookup = lookup_dispatcher(table)
         self.dispatch_for_jit(True)
 

@@ -341,16 +341,23 @@ top:    inc ax
 """
 
 
-def test_a_hot_loop_stopped_by_port_io_on_every_pass_is_never_compiled(tmp_path, on_trial):
-    """Its probe sees the OUT after one instruction a pass: the place goes back to the
-    interpreter for good without a compile, with the same results."""
-    program = assemble(tmp_path, PORT_IO_LOOP)
-    tcpu, tmem = both(program, mostly_translated=False)
+def assert_never_compiled(tmp_path, source):
+    """Run ``source`` in both tiers (same results): its hot loop at 0003 went back to the
+    interpreter for good after its probe, without a compile. Returns the translated run's
+    memory."""
+    tcpu, tmem = both(assemble(tmp_path, source), mostly_translated=False)
     tr = tcpu.translator
     top = (SEG << 16) | 3
     assert tr.regions_translated == 0 and tr.dropped == 1 and tr.compile_seconds == 0
     assert top not in tr.blocks and tr.counts[top] < 0         # never probed again
     assert tr.translated_insns == 0
+    return tmem
+
+
+def test_a_hot_loop_stopped_by_port_io_on_every_pass_is_never_compiled(tmp_path, on_trial):
+    """Its probe sees the OUT after one instruction a pass: the place goes back to the
+    interpreter for good without a compile, with the same results."""
+    tmem = assert_never_compiled(tmp_path, PORT_IO_LOOP)
     assert tmem.kind[BASE >> 12] == RAM
 
 
@@ -395,13 +402,7 @@ def test_a_loop_longer_than_a_region_is_never_compiled(tmp_path, on_trial):
     """Its probe runs long (no instruction in it ends a region) but through more distinct
     instructions than a region holds: the place goes back to the interpreter for good
     without a compile, with the same results."""
-    program = assemble(tmp_path, LONGER_THAN_A_REGION)
-    tcpu, tmem = both(program, mostly_translated=False)
-    tr = tcpu.translator
-    top = (SEG << 16) | 3
-    assert tr.regions_translated == 0 and tr.dropped == 1 and tr.compile_seconds == 0
-    assert top not in tr.blocks and tr.counts[top] < 0         # never probed again
-    assert tr.translated_insns == 0
+    assert_never_compiled(tmp_path, LONGER_THAN_A_REGION)
 
 
 def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, on_trial, monkeypatch):
