@@ -119,7 +119,9 @@ TRIAL_CALLS = 8 if sys.implementation.name == "pypy" else 0
 TRIAL_MIN_RUN = 200
 # Under PyPy a hot place is watched before it is translated: for up to PROBE_CALLS entries the
 # interpreter runs from it (a probe) until an instruction whose opcode always ends a region
-# (``region_enders``: port I/O, INT, REP, far transfers...), a change of CS, or TRIAL_MIN_RUN
+# (``region_enders``: port I/O, INT, REP, far transfers...), one where a region leaves whatever
+# its bytes (the RET that leaves the place's own frame, a CALL nested deeper than
+# MAX_CALL_DEPTH, CALL or JMP through a register or memory), a change of CS, or TRIAL_MIN_RUN
 # instructions; the place is translated (and put on trial) only once a probe got that far.
 # Translating costs a compile() of several milliseconds and PyPy's tracing of a new function;
 # a probe costs the instructions it watches. A FreeDOS boot's hot loops nearly all stop at a
@@ -134,6 +136,9 @@ PROBE_CALLS = TRIAL_CALLS
 # whatever the probe saw. A FreeDOS boot (kernel init, FreeCOM's start) translated 5 places after
 # such runs and dropped 4 after their trials (24-130 instructions a call); now it translates 2
 # (and drops them).
+# A probe ran on past the RET of a function entered at its hot place, into its caller: FreeDOS's
+# shell compiled two such places in a boot (0.036 s) and dropped them after trials of 3-16
+# instructions a call; now the boot compiles none.
 PROBE_MAX_DISTINCT = MAX_NODES
 MAX_CALL_DEPTH = 4      # nested inlined near calls
 
@@ -1409,15 +1414,30 @@ class Translator(object):
         def probe(cpu_, end, pc):
             exec_one = cpu._exec_one
             n = 0
+            depth = 0
             seen = set()
             while True:
                 at = cpu.ip
+                op = data[(csb + at) & 0xFFFFF]
+                if enders[op]:
+                    break
+                # where a region leaves whatever its bytes: a return from the place's own
+                # frame, a call nested deeper than the region inlines, an indirect jump or call
+                if op == 0xE8:
+                    depth += 1
+                    if depth > MAX_CALL_DEPTH:
+                        break
+                elif op == 0xC3 or op == 0xC2:
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif op == 0xFF and 2 <= (data[(csb + at + 1) & 0xFFFFF] >> 3) & 7 <= 5:
+                    break      # FF /2 /3 /4 /5: CALL or JMP through memory or a register
                 seen.add(at)
                 cpu.insn_ip = at
                 exec_one()
                 n += 1
-                if (cpu.pending or n >= TRIAL_MIN_RUN or cpu.icount >= end or sregs[1] != cs
-                        or enders[data[(csb + cpu.ip) & 0xFFFFF]]):
+                if cpu.pending or n >= TRIAL_MIN_RUN or cpu.icount >= end or sregs[1] != cs:
                     break
             calls[0] += 1
             if n >= TRIAL_MIN_RUN and len(seen) <= PROBE_MAX_DISTINCT:

@@ -385,6 +385,43 @@ top:    mov cx, 3
     assert tr.regions_translated == 0 and tr.dropped >= 1 and tr.translated_insns == 0
 
 
+# A short function at 0002, called three times a pass of a loop: its entry (a backward CALL)
+# gets hot before the loop's head, and the code run from it goes on for long after it
+# returns, while a region translated there would end at its RET on every call.
+SHORT_FUNCTION = """
+        org 0
+        jmp start
+func:   inc ax
+%rep 8
+        add ax, si
+%endrep
+        ret
+start:  mov cx, 300
+top:    call func
+        call func
+        call func
+        inc bx
+        loop top
+        cli
+        hlt
+"""
+
+
+def test_a_place_whose_run_leaves_through_its_return_is_never_compiled(tmp_path, on_trial):
+    """The probe stops where a region would leave whatever the bytes: here at the RET that
+    returns from the hot place's own frame (also at a CALL nested deeper than a region
+    inlines, and at CALL or JMP through memory or a register). It saw 200 instructions there
+    before (the caller's loop after the RET), so the function was translated, then dropped
+    after its trial. Now only the loop is compiled (the function inlined in it), with the
+    same results."""
+    tcpu, tmem = both(assemble(tmp_path, SHORT_FUNCTION), mostly_translated=False)
+    tr = tcpu.translator
+    assert tr.counts[(SEG << 16) | 2] < 0                      # never translated on its own
+    assert tr.regions_translated == 1 and tr.dropped == 1      # the loop; func after its probe
+    top = region_at(tcpu, 0x17)
+    assert top is not None and top.ip == 0x17 and region_at(tcpu, 2) is top   # func inlined
+
+
 LONGER_THAN_A_REGION = """
         org 0
         mov cx, 1500
