@@ -458,6 +458,13 @@ def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, 
     assert tmem.kind[BASE >> 12] == RAM                        # no translated code left
 
 
+def test_the_written_out_enders_are_the_decoders():
+    for is186 in (False, True):
+        assert translate.enders_table(is186) == translate.region_enders(is186)
+        cpu, _ = load(b"", model="80186" if is186 else "8086", tier="auto")
+        assert cpu.translator.enders == translate.region_enders(is186)
+
+
 def test_region_enders_are_what_the_decoder_leaves_to_the_interpreter():
     for is186 in (False, True):
         ends = translate.region_enders(is186)
