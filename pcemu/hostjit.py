@@ -133,10 +133,12 @@ OPTS_FOR_COMMANDS = "intbounds:rewrite:virtualize:string:pure:earlyforce:heap"
 # 4.10 s at 200, 3.8 at 100, 3.4-3.5 at 50, 3.3 at 25 and at 10.
 TRACE_EAGERNESS_FOR_COMMANDS = 50
 
-# For a machine in general (set when POST lets the JIT go): 100 failures. Host instructions
+# For a machine in general (set when POST lets the JIT go): 50 failures. Host instructions
 # (valgrind), trace_eagerness 200 / 100 / 50 / 20: FreeDOS boot 13.3G / 11.9G / 11.3G / 11.4G,
-# the race's guest 3.46G / 3.50G / 3.59G / 3.82G. A boot is cold code, the race hot loops.
-TRACE_EAGERNESS = 100
+# the race's guest 3.46G / 3.50G / 3.59G / 3.82G (then 100 was chosen). A boot is cold code,
+# the race hot loops. With the dispatch tree kept apart and far fewer bridges, 100 / 50 / 25:
+# boot 5.72G / 5.61G / 5.57G, race 2.95G / 3.02G / 3.16G; the boot is what misses its target.
+TRACE_EAGERNESS = 50
 _trace_eagerness = TRACE_EAGERNESS
 
 
