@@ -96,6 +96,7 @@ import sys
 import time
 import types
 
+from pcemu import hostjit
 from pcemu.bus import CODE, MMIO, RAM, Memory
 from pcemu.cpu import opcodes, regioncache
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
@@ -1504,12 +1505,19 @@ class Translator(object):
         if cached is not None:
             region = self._adopt(cs, ip, cached)
             self.cache_hits += 1
-        elif self.cache is not None:
-            log = regioncache.ReadLog(self.mem)
-            region = self._build(cs, ip, max_nodes, log)
-            self.cache.add(place, log, region)
         else:
-            region = self._build(cs, ip, max_nodes)
+            # The code generator runs a few times a program: with the JIT held, PyPy does not
+            # trace it (nor the regular expression engine under it) for nothing.
+            hostjit.hold(self)
+            try:
+                if self.cache is not None:
+                    log = regioncache.ReadLog(self.mem)
+                    region = self._build(cs, ip, max_nodes, log)
+                    self.cache.add(place, log, region)
+                else:
+                    region = self._build(cs, ip, max_nodes)
+            finally:
+                hostjit.release(self)
         if region is None:
             self.counts[key] = NEVER
             return None

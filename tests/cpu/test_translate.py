@@ -458,6 +458,39 @@ def test_a_region_left_after_a_few_instructions_every_call_is_dropped(tmp_path, 
     assert tmem.kind[BASE >> 12] == RAM                        # no translated code left
 
 
+def test_the_jit_is_held_while_a_region_is_generated(tmp_path, monkeypatch):
+    """The code generator runs a few times per program: PyPy would trace it, and the regular
+    expression engine under it (the race's guest: 12 traces of it), for nothing. A region is
+    decoded, emitted and compiled with the JIT held (a stand-in for pypyjit records the
+    calls, as in tests/test_hostjit.py), and the JIT is let go right after."""
+    from pcemu import hostjit
+    from test_hostjit import RecordingJit
+
+    fake = RecordingJit()
+    monkeypatch.setattr(hostjit, "pypyjit", fake)
+    monkeypatch.setattr(hostjit, "_holders", set())
+    held = []
+    build = translate.Translator._build
+
+    def watched(self, *args):
+        held.append(hostjit.held())
+        return build(self, *args)
+    monkeypatch.setattr(translate.Translator, "_build", watched)
+    cpu, _ = load(assemble(tmp_path, """
+        org 0
+        mov cx, 3000
+top:    inc ax
+        add bx, ax
+        loop top
+        cli
+        hlt
+"""), tier="auto")
+    cpu.translator.cache = None
+    run_to_halt(cpu)
+    assert held and all(held) and not hostjit.held()
+    assert fake.calls.count("off") == len(held) and len(fake.calls) == 2 * len(held)
+
+
 def test_the_written_out_enders_are_the_decoders():
     for is186 in (False, True):
         assert translate.enders_table(is186) == translate.region_enders(is186)
