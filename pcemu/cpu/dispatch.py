@@ -102,10 +102,10 @@ def source(table, name):
     return "\n".join(lines) + "\n", glob
 
 
-def dispatcher(table, name=None, key=""):
+def dispatcher(table, name=None):
     """``dispatch(cpu, op)`` calling ``table[op](cpu)`` through a decision tree (one function
-    per table and ``key``)."""
-    key = (id(table), key)
+    per table)."""
+    key = id(table)
     hit = _cache.get(key)
     if hit is not None and hit[0] is table:
         return hit[1]

@@ -1257,25 +1257,19 @@ class Region(object):
         self.trial_insns = 0
 
 
-_enders = {}
-
-
 def region_enders(is186):
     """A 256-byte table: 1 for an opcode byte whose instruction ends every region (the
     decoder leaves it to the interpreter whatever follows it: port I/O, INT, IRET, REP,
     far transfers, HLT...). Read off the decoder itself, with a memory operand where the
     opcode takes a ModRM byte; opcodes that end a region only in some forms (DIV, MOV SS)
-    read as 0."""
-    table = _enders.get(is186)
-    if table is None:
-        table = bytearray(256)
-        mem = Memory()
-        dec = Decoder(mem, 0, is186)
-        for op in range(256):
-            mem.data[0:6] = bytes([op, 0x06, 0, 0, 0, 0])
-            if dec.decode(0, (), 0).ctl == "exit":
-                table[op] = 1
-        _enders[is186] = table
+    read as 0. Only the tests derive it now; the tier uses ENDERS, below."""
+    table = bytearray(256)
+    mem = Memory()
+    dec = Decoder(mem, 0, is186)
+    for op in range(256):
+        mem.data[0:6] = bytes([op, 0x06, 0, 0, 0, 0])
+        if dec.decode(0, (), 0).ctl == "exit":
+            table[op] = 1
     return table
 
 
