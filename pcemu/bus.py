@@ -13,10 +13,11 @@ kind in ``Memory.kind``:
   which drops those translations. The tier turns the page back into RAM when its
   last translation goes.
 
-The CPU's fast path is ``if kind[addr >> 12] == RAM: data[addr] = v``; only the
-other kinds go through ``write8``/``read8`` here, so devices cost plain RAM
-nothing. Reads need a check only for MMIO (``kind[...] == MMIO``), because ROM
-contents live in ``data`` too.
+The CPU's fast path is ``if kind[addr >> 12] == RAM: data[addr] = v``, and on a
+CODE page a byte whose ``codemap`` count is 0 (data beside translated code) is
+stored the same way; only the rest goes through ``write8``/``read8`` here, so
+devices cost plain RAM nothing. Reads need a check only for MMIO
+(``kind[...] == MMIO``), because ROM contents live in ``data`` too.
 
 Ports: ``IoPorts`` holds two 65,536-entry tables of handlers. A device
 registers a range with byte handlers (and optionally word handlers); a word
@@ -92,11 +93,13 @@ class Memory:
         elif kind == MMIO:
             self.devices[page].mem_write8(addr, value & 0xFF)
         elif kind == CODE:
+            # data beside translated code is the common case here: one path for it, whatever
+            # the value (PyPy compiles every path of this method into each caller's trace)
             value &= 0xFF
-            changed = self.data[addr] != value
-            self.data[addr] = value
-            if changed and self.codemap[addr]:
+            if self.codemap[addr] and self.data[addr] != value:
+                self.data[addr] = value
                 return self.code_written(addr)
+            self.data[addr] = value
         return False
 
     def read16(self, addr):

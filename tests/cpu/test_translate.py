@@ -199,6 +199,39 @@ counter: dw 0
     assert calls == [] and cpu.translator.invalidations == 0
 
 
+def test_the_interpreters_data_writes_next_to_code_stay_on_the_fast_path(tmp_path):
+    # Large-model DOS programs keep data in the pages of their code: CHKDSK made 11.7M of its
+    # 22M instructions' writes through Memory.write8 while a region lived in that page.
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 2000
+l:      inc ax
+        loop l
+        cli                    ; ends the region: what follows is interpreted
+        mov [counter], ax      ; beside the translated loop: a word
+        inc byte [counter+2]   ; and a byte
+        cli
+        hlt
+counter: dw 0
+        db 0
+""")
+    cpu, mem = load(program, tier="auto")
+    slow = []
+    write8 = mem.write8
+
+    def counting(addr, value):
+        slow.append(addr)
+        return write8(addr, value)
+
+    mem.write8 = counting
+    run_to_halt(cpu)
+    region = region_at(cpu, 3)
+    assert region is not None and region.live and mem.kind[BASE >> 12] == CODE
+    counter = BASE + len(program) - 3
+    assert mem.data[counter:counter + 3] == bytes([2000 & 0xFF, 2000 >> 8, 1])
+    assert slow == [], "the interpreter took Memory.write8 for data next to translated code"
+
+
 def test_code_page_returns_to_ram_when_its_last_region_goes(tmp_path):
     program = assemble(tmp_path, """
         org 0

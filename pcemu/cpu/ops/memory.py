@@ -1,11 +1,12 @@
 """Memory and stack access for the handlers: RAM fast path, MMIO through the bus, code fetch.
 
 RAM is read from ``mem.data`` directly unless the page is MMIO; writes go
-straight to ``data`` only for RAM pages. Words wrap inside their segment,
-as on the 8086.
+straight to ``data`` for RAM pages, and for CODE pages (RAM holding translated code,
+see pcemu.bus) where the byte written is not part of a translation: data next to
+code stays on the fast path. Words wrap inside their segment, as on the 8086.
 """
 
-from pcemu.bus import MMIO, RAM
+from pcemu.bus import CODE, MMIO, RAM
 from .registers import SP, SS
 
 
@@ -18,6 +19,8 @@ def rb(cpu, a):
 
 def wb(cpu, a, v):
     if cpu.kind[a >> 12] == RAM:
+        cpu.data[a] = v
+    elif cpu.kind[a >> 12] == CODE and not cpu.mem.codemap[a]:
         cpu.data[a] = v
     else:
         cpu.mem.write8(a, v)
@@ -43,8 +46,8 @@ def ww(cpu, seg, off, v):
         data[a] = v & 0xFF
         data[b] = v >> 8
     else:
-        cpu.mem.write8(a, v & 0xFF)
-        cpu.mem.write8(b, v >> 8)
+        wb(cpu, a, v & 0xFF)
+        wb(cpu, b, v >> 8)
 
 
 def fetch8(cpu):
