@@ -4,6 +4,7 @@
     python -m pcemu.bench --bare [--runs N]
     python -m pcemu.bench --boot [--runs N] [--idle SECONDS] [--qemu] [IMAGE ...]
     python -m pcemu.bench --boot-profile [--clock realtime|virtual] [IMAGE]
+    python -m pcemu.bench --command "CHKDSK" [--runs N] [--qemu] [IMAGE]
 
 Default (whole machine): builds a 1.44M floppy from a boot sector
 (tools/bench_boot.asm) and the benchmark guest (tools/bench.asm: a sieve,
@@ -26,6 +27,14 @@ CPU share while DOS then sits idle at the prompt (measured after 2 s of
 idling: see bios/int16.asm), and with ``--qemu`` the
 same boot in qemu-system-i386 (its own BIOS, TCG; the prompt found by
 reading its text screen through the monitor every 20 ms).
+
+``--command``: a DOS program as a user at the keyboard meets it: boot the image
+(default: the full FreeDOS floppy) in a fresh process, realtime clock, clear the
+screen, type the command line, and time from its Enter to the prompt alone on
+the screen's last line (host wall and CPU seconds, guest instructions; median
+of N); with ``--qemu`` the same in qemu-system-i386, the keys sent through its
+monitor and its screen read every 20 ms. The command must end at the prompt
+without asking for keys.
 
 ``--boot-profile``: one boot split into phases - POST (reset to the boot
 sector at 0000:7C00), boot sector (to the first far jump below 7C00h: the
@@ -62,6 +71,8 @@ ROOT = os.path.dirname(HERE)
 DEFAULT_IMAGE_DIR = os.environ.get("PCEMU_IMAGES", os.path.join(os.path.dirname(ROOT), "shared", "images"))
 DEFAULT_IMAGES = ["freedos-minimal-360k.img", "freedos-minimal-720k.img",
                   "freedos-minimal-1440k.img", "freedos-full-1440k.img"]
+COMMAND_IMAGE = "freedos-full-1440k.img"
+COMMAND_TIMEOUT = 600.0
 
 
 def bench_path():
@@ -417,6 +428,207 @@ def boot_main(args):
     return status
 
 
+# --- one DOS command ------------------------------------------------------------------
+def _last_line(lines):
+    """The screen's last line that is not blank."""
+    for line in reversed(lines):
+        if line.strip():
+            return line.rstrip()
+    return ""
+
+
+def command_child(image, command):
+    """In a fresh process: boot ``image`` (realtime clock), type ``command`` at the prompt and
+    print the wall and CPU seconds and guest instructions from its Enter to the next prompt."""
+    from pcemu.machine import Machine
+
+    m = Machine(floppies=[image], clock="realtime", snapshot=True)
+    try:
+        if not m.run_until_text(PROMPT, timeout=300, check=False):
+            raise SystemExit("%s: no prompt within 300 s" % image)
+        m.type_text("CLS\r")
+        _settle(m, lambda last: last == PROMPT, "CLS")
+        m.type_text(command)
+        _settle(m, lambda last: last == PROMPT + command, "the command line")
+        wall0, cpu0, insns0 = time.monotonic(), time.process_time(), m.cpu.icount
+        m.type_text("\r")
+        # the prompt alone on the last line again: the command's output is above it
+        while _last_line(m.screen_lines()) != PROMPT or m.cpu.icount - insns0 < 1000:
+            if time.monotonic() - wall0 > COMMAND_TIMEOUT:
+                raise SystemExit("%s: no prompt within %d s" % (command, COMMAND_TIMEOUT))
+            m.step_quantum()
+        print("%.3f %.3f %d" % (time.monotonic() - wall0, time.process_time() - cpu0, m.cpu.icount - insns0))
+    finally:
+        m.close()
+
+
+def _settle(m, done, what):
+    end = time.monotonic() + 60
+    while not done(_last_line(m.screen_lines())):
+        if time.monotonic() > end:
+            raise SystemExit("no screen for %s within 60 s" % what)
+        m.step_quantum()
+
+
+# qemu's monitor names the keys of a US keyboard: ``sendkey shift-a``
+_QEMU_KEYS = {" ": "spc", "\\": "backslash", "/": "slash", ".": "dot", ",": "comma", "-": "minus",
+              "=": "equal", ";": "semicolon", "'": "apostrophe", "[": "bracket_left",
+              "]": "bracket_right", "`": "grave_accent"}
+_QEMU_SHIFTED = {":": "semicolon", '"': "apostrophe", "_": "minus", "+": "equal", "<": "comma",
+                 ">": "dot", "?": "slash", "|": "backslash", "!": "1", "@": "2", "#": "3", "$": "4",
+                 "%": "5", "^": "6", "&": "7", "*": "8", "(": "9", ")": "0"}
+
+
+def qemu_key(ch):
+    """The qemu monitor's ``sendkey`` name for the character ``ch``."""
+    if ch.isalpha():
+        return ("shift-" + ch.lower()) if ch.isupper() else ch
+    if ch.isdigit():
+        return ch
+    if ch in _QEMU_KEYS:
+        return _QEMU_KEYS[ch]
+    if ch in _QEMU_SHIFTED:
+        return "shift-" + _QEMU_SHIFTED[ch]
+    raise ValueError("no key for %r" % (ch,))
+
+
+class QemuText:
+    """qemu-system-i386 (SeaBIOS, TCG) on a copy of a floppy, driven through its human monitor:
+    keys in (``sendkey``), the text screen out (``pmemsave`` of B8000h)."""
+
+    def __init__(self, image, timeout=120.0):
+        import subprocess
+        import tempfile
+
+        self.work = tempfile.mkdtemp(prefix="pcemu-qemu")
+        disk = os.path.join(self.work, "a.img")
+        with open(image, "rb") as src, open(disk, "wb") as dst:
+            dst.write(src.read())
+        self.dump = os.path.join(self.work, "screen.bin")
+        self.timeout = timeout
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(["qemu-system-i386", "-accel", "tcg", "-m", "16", "-display", "none",
+                                   "-drive", "file=%s,format=raw,if=floppy" % disk, "-boot", "a",
+                                   "-serial", "none", "-monitor", "stdio", "-snapshot"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buf = b""
+        self.prompts = 0
+        self.monitor("")
+
+    def monitor(self, line):
+        """Send one monitor command and wait for the monitor's next prompt."""
+        import select
+
+        if line:
+            self.p.stdin.write(line.encode() + b"\n")
+            self.p.stdin.flush()
+        self.prompts += 1
+        while self.buf.count(b"(qemu)") < self.prompts:
+            if time.monotonic() - self.t0 > self.timeout:
+                raise TimeoutError("qemu did not answer")
+            r, _, _ = select.select([self.p.stdout], [], [], 1.0)
+            if r:
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if not chunk:
+                    raise EOFError("qemu exited")
+                self.buf += chunk
+
+    def screen_lines(self):
+        self.monitor('pmemsave 0xb8000 4000 "%s"' % self.dump)
+        with open(self.dump, "rb") as f:
+            text = f.read()[0::2].decode("latin-1")
+        return [text[i:i + 80] for i in range(0, 2000, 80)]
+
+    def wait_last_line(self, want, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if _last_line(self.screen_lines()) == want:
+                return True
+            time.sleep(0.02)
+        return False
+
+    def type(self, text):
+        for ch in text:
+            self.monitor("sendkey " + ("ret" if ch == "\r" else qemu_key(ch)))
+
+    def close(self):
+        import shutil
+
+        self.p.kill()
+        self.p.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def qemu_command_seconds(image, command):
+    """Wall seconds qemu takes from the command's Enter to the prompt, or None."""
+    q = QemuText(image)
+    try:
+        if not (q.wait_last_line(PROMPT, 120) or q.wait_last_line(PROMPT, 1)):
+            return None
+        q.type("CLS\r")
+        if not q.wait_last_line(PROMPT, 60):
+            return None
+        q.type(command)
+        if not q.wait_last_line(PROMPT + command, 60):
+            return None
+        t0 = time.monotonic()
+        q.type("\r")
+        if not q.wait_last_line(PROMPT, COMMAND_TIMEOUT):
+            return None
+        return time.monotonic() - t0
+    finally:
+        q.close()
+
+
+def command_main(args):
+    import shutil
+    import statistics
+
+    command = args.command
+    if not command or any(not (" " <= ch <= "~") for ch in command):
+        print("error: --command needs a printable ASCII command line", file=sys.stderr)
+        return 2
+    if args.qemu:
+        if shutil.which("qemu-system-i386") is None:
+            print("error: --qemu needs qemu-system-i386 on PATH", file=sys.stderr)
+            return 2
+        try:
+            for ch in command:
+                qemu_key(ch)
+        except ValueError as exc:
+            print("error: --qemu: %s" % exc, file=sys.stderr)
+            return 2
+    if len(args.images) > 1:
+        print("error: --command takes one image", file=sys.stderr)
+        return 2
+    image = args.images[0] if args.images else os.path.join(DEFAULT_IMAGE_DIR, COMMAND_IMAGE)
+    if not os.path.exists(image):
+        print("error: no image %s" % image, file=sys.stderr)
+        return 1
+    print("%s on %s: from its Enter to the prompt, fresh process each run (%s %s), realtime clock, median of %d"
+          % (command, os.path.basename(image), sys.implementation.name, sys.version.split()[0], args.runs))
+    walls, cpus, insns, qemu = [], [], 0, []
+    for _ in range(args.runs):
+        out, _, _, rc, err = run_child([sys.executable, "-m", "pcemu.bench", "--command-child", image, command])
+        if rc != 0:
+            print("error: %s: %s" % (command, err.strip()[-300:]), file=sys.stderr)
+            return 1
+        wall, cpu, insns = out.split()[-3:]
+        walls.append(float(wall))
+        cpus.append(float(cpu))
+        if args.qemu:
+            qemu.append(qemu_command_seconds(image, command))
+    line = "pcemu %.2f s wall %.2f s CPU (%.2fM instructions)" % (
+        statistics.median(walls), statistics.median(cpus), int(insns) / 1e6)
+    if args.qemu:
+        got = [q for q in qemu if q is not None]
+        line += "   qemu %s" % ("%.2f s wall" % statistics.median(got) if got else "no prompt")
+        if got:
+            line += "   ratio %.1fx" % (statistics.median(walls) / statistics.median(got))
+    print(line)
+    return 0
+
+
 # --- boot profile -------------------------------------------------------------------
 PHASES = ("POST", "boot sector", "kernel", "shell")
 
@@ -581,8 +793,10 @@ def main(argv=None):
     mode.add_argument("--bare", action="store_true", help="bare CPU, warm JIT, no BIOS or devices")
     mode.add_argument("--boot", action="store_true", help="cold boot seconds to the prompt per image")
     mode.add_argument("--boot-profile", action="store_true", help="one boot split into phases")
+    mode.add_argument("--command", metavar="LINE", help="time one DOS command line (default image: the full floppy)")
     mode.add_argument("--guest-child", metavar="IMAGE", help=argparse.SUPPRESS)
     mode.add_argument("--boot-child", metavar="IMAGE", help=argparse.SUPPRESS)
+    mode.add_argument("--command-child", nargs=2, metavar=("IMAGE", "LINE"), help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=None, help="runs (default 5 bare, 3 otherwise)")
     parser.add_argument("--passes", type=int, default=PASSES, help="benchmark rounds in the guest (default %d)" % PASSES)
     parser.add_argument("--guest", metavar="FILE", help="guest program (default pcemu/bench.bin)")
@@ -590,7 +804,7 @@ def main(argv=None):
     parser.add_argument("--clock", choices=("realtime", "virtual"), default="realtime",
                         help="--boot/--boot-profile clock (default realtime, as users run it)")
     parser.add_argument("--idle", type=float, default=5.0, help="--boot: seconds measured at the idle prompt (0: skip)")
-    parser.add_argument("--qemu", action="store_true", help="--boot: also time qemu-system-i386 on each image")
+    parser.add_argument("--qemu", action="store_true", help="--boot, --command: also time qemu-system-i386")
     parser.add_argument("images", nargs="*", help="--boot/--boot-profile images (default: the shared FreeDOS floppies)")
     args = parser.parse_args(argv)
     if args.guest_child:
@@ -598,6 +812,9 @@ def main(argv=None):
         return 0
     if args.boot_child:
         boot_child(args.boot_child, args.clock)
+        return 0
+    if args.command_child:
+        command_child(*args.command_child)
         return 0
     if args.runs is None:
         args.runs = 5 if args.bare else 3
@@ -607,6 +824,8 @@ def main(argv=None):
         return boot_main(args)
     if args.boot_profile:
         return profile_main(args)
+    if args.command is not None:
+        return command_main(args)
     if args.images:
         parser.error("images are for --boot and --boot-profile")
     program = read_file(args.guest or bench_path(), "the benchmark program")
