@@ -327,62 +327,140 @@ def idle_cpu_share(image, seconds):
         m.close()
 
 
-def qemu_boot_seconds(image, timeout=120.0):
-    """Wall seconds for qemu-system-i386 (SeaBIOS, TCG) to show the prompt, from its start.
+# --- qemu, driven through its monitor --------------------------------------------------
+def _last_line(lines):
+    """The screen's last line that is not blank."""
+    for line in reversed(lines):
+        if line.strip():
+            return line.rstrip()
+    return ""
 
-    The text screen is read through the human monitor (pmemsave of B8000h)
-    every 20 ms, so the figure includes that polling.
-    """
-    import select
-    import shutil
-    import subprocess
-    import tempfile
 
-    work = tempfile.mkdtemp(prefix="pcemu-qemu")
-    try:
-        disk = os.path.join(work, "a.img")
+# qemu's monitor names the keys of a US keyboard: ``sendkey shift-a``
+_QEMU_KEYS = {" ": "spc", "\\": "backslash", "/": "slash", ".": "dot", ",": "comma", "-": "minus",
+              "=": "equal", ";": "semicolon", "'": "apostrophe", "[": "bracket_left",
+              "]": "bracket_right", "`": "grave_accent"}
+_QEMU_SHIFTED = {":": "semicolon", '"': "apostrophe", "_": "minus", "+": "equal", "<": "comma",
+                 ">": "dot", "?": "slash", "|": "backslash", "!": "1", "@": "2", "#": "3", "$": "4",
+                 "%": "5", "^": "6", "&": "7", "*": "8", "(": "9", ")": "0"}
+
+
+def qemu_key(ch):
+    """The qemu monitor's ``sendkey`` name for the character ``ch``."""
+    if ch.isalpha():
+        return ("shift-" + ch.lower()) if ch.isupper() else ch
+    if ch.isdigit():
+        return ch
+    if ch in _QEMU_KEYS:
+        return _QEMU_KEYS[ch]
+    if ch in _QEMU_SHIFTED:
+        return "shift-" + _QEMU_SHIFTED[ch]
+    raise ValueError("no key for %r" % (ch,))
+
+
+class QemuText:
+    """qemu-system-i386 (SeaBIOS, TCG) on a copy of a floppy, driven through its human monitor:
+    keys in (``sendkey``), the text screen out (``pmemsave`` of B8000h)."""
+
+    def __init__(self, image, timeout=120.0):
+        """``timeout``: host seconds qemu may take to answer one monitor command."""
+        import shutil
+        import subprocess
+        import tempfile
+
+        self.work = tempfile.mkdtemp(prefix="pcemu-qemu")
+        disk = os.path.join(self.work, "a.img")
         shutil.copyfile(image, disk)
-        dump = os.path.join(work, "screen.bin")
-        t0 = time.monotonic()
-        p = subprocess.Popen(["qemu-system-i386", "-accel", "tcg", "-m", "16", "-display", "none",
-                              "-drive", "file=%s,format=raw,if=floppy" % disk, "-boot", "a",
-                              "-serial", "none", "-monitor", "stdio", "-snapshot"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        buf = b""
+        self.dump = os.path.join(self.work, "screen.bin")
+        self.timeout = timeout
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(["qemu-system-i386", "-accel", "tcg", "-m", "16", "-display", "none",
+                                   "-drive", "file=%s,format=raw,if=floppy" % disk, "-boot", "a",
+                                   "-serial", "none", "-monitor", "stdio", "-snapshot"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buf = b""
+        self.prompts = 0
         try:
-            def wait_prompt(count):
-                nonlocal buf
-                while buf.count(b"(qemu)") < count:
-                    if time.monotonic() - t0 > timeout:
-                        return False
-                    r, _, _ = select.select([p.stdout], [], [], 1.0)
-                    if r:
-                        chunk = os.read(p.stdout.fileno(), 65536)
-                        if not chunk:
-                            return False
-                        buf += chunk
-                return True
+            self.monitor("")
+        except BaseException:
+            self.close()
+            raise
 
-            prompts = 1
-            if not wait_prompt(prompts):
-                return None
-            while time.monotonic() - t0 < timeout:
-                p.stdin.write(b"pmemsave 0xb8000 4000 \"%s\"\n" % dump.encode())
-                p.stdin.flush()
-                prompts += 1
-                if not wait_prompt(prompts):
-                    return None
-                with open(dump, "rb") as f:
-                    screen = f.read()[0::2].decode("latin-1")
-                if PROMPT in screen:
-                    return time.monotonic() - t0
-                time.sleep(0.02)
+    def monitor(self, line):
+        """Send one monitor command and wait for the monitor's next prompt."""
+        import select
+
+        if line:
+            self.p.stdin.write(line.encode() + b"\n")
+            self.p.stdin.flush()
+        self.prompts += 1
+        end = time.monotonic() + self.timeout
+        while self.buf.count(b"(qemu)") < self.prompts:
+            if time.monotonic() > end:
+                raise TimeoutError("qemu did not answer")
+            r, _, _ = select.select([self.p.stdout], [], [], 1.0)
+            if r:
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if not chunk:
+                    raise EOFError("qemu exited")
+                self.buf += chunk
+
+    def screen_lines(self):
+        self.monitor('pmemsave 0xb8000 4000 "%s"' % self.dump)
+        with open(self.dump, "rb") as f:
+            text = f.read()[0::2].decode("latin-1")
+        return [text[i:i + 80] for i in range(0, 2000, 80)]
+
+    def wait_screen(self, done, timeout):
+        """Read the screen every 20 ms until ``done(lines)``; False after ``timeout`` seconds."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if done(self.screen_lines()):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def wait_last_line(self, want, timeout):
+        return self.wait_screen(lambda lines: _last_line(lines) == want, timeout)
+
+    def type(self, text):
+        for ch in text:
+            self.monitor("sendkey " + ("ret" if ch == "\r" else qemu_key(ch)))
+
+    def close(self):
+        import shutil
+
+        self.p.kill()
+        self.p.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def qemu_boot_seconds(image, timeout=120.0):
+    """Wall seconds for qemu-system-i386 (SeaBIOS, TCG) to show the prompt, from its start,
+    or None. The text screen is read every 20 ms, so the figure includes that polling."""
+    try:
+        q = QemuText(image, timeout)
+    except (TimeoutError, EOFError):
+        return None
+    try:
+        if not q.wait_screen(lambda lines: PROMPT in "".join(lines), timeout - (time.monotonic() - q.t0)):
             return None
-        finally:
-            p.kill()
-            p.wait()
+        return time.monotonic() - q.t0
+    except (TimeoutError, EOFError):
+        return None
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        q.close()
+
+
+def qemu_column(walls, qemu):
+    """The QEMU part of a result line: its median wall seconds (runs that never showed the
+    prompt, None, left out) and pcemu's median over it."""
+    import statistics
+
+    got = [q for q in qemu if q is not None]
+    if not got:
+        return "   qemu no prompt"
+    return "   qemu %.2f s wall   ratio %.1fx" % (statistics.median(got), statistics.median(walls) / statistics.median(got))
 
 
 def boot_main(args):
@@ -418,10 +496,7 @@ def boot_main(args):
         line = "%-26s pcemu %6.2f s wall %6.2f s CPU (%.2fM instructions)" % (
             os.path.basename(image), statistics.median(walls), statistics.median(cpus), insns / 1e6)
         if args.qemu:
-            got = [q for q in qemu if q is not None]
-            line += "   qemu %s" % ("%.2f s wall" % statistics.median(got) if got else "no prompt")
-            if got:
-                line += "   ratio %.1fx" % (statistics.median(walls) / statistics.median(got))
+            line += qemu_column(walls, qemu)
         if args.idle > 0:
             line += "   idle at prompt %.1f%% of a core" % (100 * idle_cpu_share(image, args.idle))
         print(line)
@@ -429,14 +504,6 @@ def boot_main(args):
 
 
 # --- one DOS command ------------------------------------------------------------------
-def _last_line(lines):
-    """The screen's last line that is not blank."""
-    for line in reversed(lines):
-        if line.strip():
-            return line.rstrip()
-    return ""
-
-
 def command_child(image, command):
     """In a fresh process: boot ``image`` (realtime clock), type ``command`` at the prompt and
     print the wall and CPU seconds and guest instructions from its Enter to the next prompt."""
@@ -447,123 +514,37 @@ def command_child(image, command):
         if not m.run_until_text(PROMPT, timeout=300, check=False):
             raise SystemExit("%s: no prompt within 300 s" % image)
         m.type_text("CLS\r")
-        _settle(m, lambda last: last == PROMPT, "CLS")
+        _run_until(m, lambda: _last_line(m.screen_lines()) == PROMPT, 60, "no screen for CLS")
         m.type_text(command)
-        _settle(m, lambda last: last == PROMPT + command, "the command line")
+        _run_until(m, lambda: _last_line(m.screen_lines()) == PROMPT + command, 60,
+                   "no screen for the command line")
         wall0, cpu0, insns0 = time.monotonic(), time.process_time(), m.cpu.icount
         m.type_text("\r")
         # the prompt alone on the last line again: the command's output is above it
-        while _last_line(m.screen_lines()) != PROMPT or m.cpu.icount - insns0 < 1000:
-            if time.monotonic() - wall0 > COMMAND_TIMEOUT:
-                raise SystemExit("%s: no prompt within %d s" % (command, COMMAND_TIMEOUT))
-            m.step_quantum()
+        _run_until(m, lambda: _last_line(m.screen_lines()) == PROMPT and m.cpu.icount - insns0 >= 1000,
+                   COMMAND_TIMEOUT, "%s: no prompt" % command)
         print("%.3f %.3f %d" % (time.monotonic() - wall0, time.process_time() - cpu0, m.cpu.icount - insns0))
     finally:
         m.close()
 
 
-def _settle(m, done, what):
-    end = time.monotonic() + 60
-    while not done(_last_line(m.screen_lines())):
+def _run_until(m, done, seconds, failure):
+    """Run ``m`` until ``done()``; exit with ``failure`` after ``seconds`` of host time."""
+    end = time.monotonic() + seconds
+    while not done():
         if time.monotonic() > end:
-            raise SystemExit("no screen for %s within 60 s" % what)
+            raise SystemExit("%s within %d s" % (failure, seconds))
         m.step_quantum()
-
-
-# qemu's monitor names the keys of a US keyboard: ``sendkey shift-a``
-_QEMU_KEYS = {" ": "spc", "\\": "backslash", "/": "slash", ".": "dot", ",": "comma", "-": "minus",
-              "=": "equal", ";": "semicolon", "'": "apostrophe", "[": "bracket_left",
-              "]": "bracket_right", "`": "grave_accent"}
-_QEMU_SHIFTED = {":": "semicolon", '"': "apostrophe", "_": "minus", "+": "equal", "<": "comma",
-                 ">": "dot", "?": "slash", "|": "backslash", "!": "1", "@": "2", "#": "3", "$": "4",
-                 "%": "5", "^": "6", "&": "7", "*": "8", "(": "9", ")": "0"}
-
-
-def qemu_key(ch):
-    """The qemu monitor's ``sendkey`` name for the character ``ch``."""
-    if ch.isalpha():
-        return ("shift-" + ch.lower()) if ch.isupper() else ch
-    if ch.isdigit():
-        return ch
-    if ch in _QEMU_KEYS:
-        return _QEMU_KEYS[ch]
-    if ch in _QEMU_SHIFTED:
-        return "shift-" + _QEMU_SHIFTED[ch]
-    raise ValueError("no key for %r" % (ch,))
-
-
-class QemuText:
-    """qemu-system-i386 (SeaBIOS, TCG) on a copy of a floppy, driven through its human monitor:
-    keys in (``sendkey``), the text screen out (``pmemsave`` of B8000h)."""
-
-    def __init__(self, image, timeout=120.0):
-        import subprocess
-        import tempfile
-
-        self.work = tempfile.mkdtemp(prefix="pcemu-qemu")
-        disk = os.path.join(self.work, "a.img")
-        with open(image, "rb") as src, open(disk, "wb") as dst:
-            dst.write(src.read())
-        self.dump = os.path.join(self.work, "screen.bin")
-        self.timeout = timeout
-        self.t0 = time.monotonic()
-        self.p = subprocess.Popen(["qemu-system-i386", "-accel", "tcg", "-m", "16", "-display", "none",
-                                   "-drive", "file=%s,format=raw,if=floppy" % disk, "-boot", "a",
-                                   "-serial", "none", "-monitor", "stdio", "-snapshot"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.buf = b""
-        self.prompts = 0
-        self.monitor("")
-
-    def monitor(self, line):
-        """Send one monitor command and wait for the monitor's next prompt."""
-        import select
-
-        if line:
-            self.p.stdin.write(line.encode() + b"\n")
-            self.p.stdin.flush()
-        self.prompts += 1
-        while self.buf.count(b"(qemu)") < self.prompts:
-            if time.monotonic() - self.t0 > self.timeout:
-                raise TimeoutError("qemu did not answer")
-            r, _, _ = select.select([self.p.stdout], [], [], 1.0)
-            if r:
-                chunk = os.read(self.p.stdout.fileno(), 65536)
-                if not chunk:
-                    raise EOFError("qemu exited")
-                self.buf += chunk
-
-    def screen_lines(self):
-        self.monitor('pmemsave 0xb8000 4000 "%s"' % self.dump)
-        with open(self.dump, "rb") as f:
-            text = f.read()[0::2].decode("latin-1")
-        return [text[i:i + 80] for i in range(0, 2000, 80)]
-
-    def wait_last_line(self, want, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if _last_line(self.screen_lines()) == want:
-                return True
-            time.sleep(0.02)
-        return False
-
-    def type(self, text):
-        for ch in text:
-            self.monitor("sendkey " + ("ret" if ch == "\r" else qemu_key(ch)))
-
-    def close(self):
-        import shutil
-
-        self.p.kill()
-        self.p.wait()
-        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def qemu_command_seconds(image, command):
     """Wall seconds qemu takes from the command's Enter to the prompt, or None."""
-    q = QemuText(image)
     try:
-        if not (q.wait_last_line(PROMPT, 120) or q.wait_last_line(PROMPT, 1)):
+        q = QemuText(image)
+    except (TimeoutError, EOFError):
+        return None
+    try:
+        if not q.wait_last_line(PROMPT, 120):
             return None
         q.type("CLS\r")
         if not q.wait_last_line(PROMPT, 60):
@@ -576,6 +557,8 @@ def qemu_command_seconds(image, command):
         if not q.wait_last_line(PROMPT, COMMAND_TIMEOUT):
             return None
         return time.monotonic() - t0
+    except (TimeoutError, EOFError):
+        return None
     finally:
         q.close()
 
@@ -621,10 +604,7 @@ def command_main(args):
     line = "pcemu %.2f s wall %.2f s CPU (%.2fM instructions)" % (
         statistics.median(walls), statistics.median(cpus), int(insns) / 1e6)
     if args.qemu:
-        got = [q for q in qemu if q is not None]
-        line += "   qemu %s" % ("%.2f s wall" % statistics.median(got) if got else "no prompt")
-        if got:
-            line += "   ratio %.1fx" % (statistics.median(walls) / statistics.median(got))
+        line += qemu_column(walls, qemu)
     print(line)
     return 0
 
