@@ -22,11 +22,16 @@ How a region looks
   for its first calls: one that returns to the interpreter after a few
   instructions a call is dropped for good (TRIAL_CALLS). Decoding
   starts there and follows the code: both ways of a conditional jump, JMP,
-  direct near CALL (the callee is inlined, its RET checks the popped
-  address against the static return address) and RET. Instructions this
-  module does not translate (port I/O, INT, IRET, far transfers, HLT,
-  MOV SS/POP SS/STI/CLI/POPF, DIV, REP string instructions, BCD...) end
-  the region: control goes back to the interpreter *before* them. A region
+  direct CALL (the callee is inlined, its RET checks the popped address
+  against the static return address) and RET, far (JMP, CALL ptr16:16,
+  RETF) as well as near, so a region's code may lie in several code
+  segments (a large-model program's loop and the far runtime helpers it
+  calls). Where code was seen to run (the probe's instructions), it is
+  decoded before any other path: MAX_NODES is a budget. Instructions this
+  module does not translate (port I/O, INT, IRET, far transfers through
+  memory, HLT, MOV SS/POP SS/STI/CLI/POPF, DIV, REP string instructions,
+  BCD...) end the region: control goes back to the interpreter *before*
+  them. A region
   holds every loop reached from its entry, nested ones included: an inner
   loop that exits on every pass of its outer loop (a sieve's strike loop)
   would otherwise leave translated code and come back through the
@@ -39,7 +44,9 @@ How a region looks
   ``cpu.regs`` itself; the lazy-flag state, FLAGS and the instruction
   count are one list of ints stored back at every exit; the segment bases
   and temporaries are Python locals (see R16: why not all locals). Every
-  basic block start is an entry point.
+  basic block start outside the inlined calls is an entry point, and the
+  first block of each call made from there, which checks the return address
+  on the stack first (see the end of ``_emit``).
 
 Exactness
   * ``cpu.icount`` is kept exact: each exit stores the count of the
@@ -104,7 +111,11 @@ from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF,
 
 HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
-MAX_NODES = 64         # instructions per region
+# Instructions per region at most (a probed place gets fewer: see _budget). FreeDOS's UNZIP
+# (large-model C) inflates in a loop of about 120 instructions with its far helpers: with 64
+# no region held it (14% of its 30.8M instructions ran translated, 60% with 128). A boot's
+# and the race's regions are the same as with 64.
+MAX_NODES = 128
 # A region found hot runs on trial for its first TRIAL_CALLS calls, and is dropped (its entry
 # points left to the interpreter for good) unless they averaged TRIAL_MIN_RUN instructions.
 # PyPy compiles each region on its own, which costs tens of milliseconds; the interpreter's
@@ -120,9 +131,9 @@ TRIAL_CALLS = 8 if sys.implementation.name == "pypy" else 0
 TRIAL_MIN_RUN = 200
 # Under PyPy a hot place is watched before it is translated: for up to PROBE_CALLS entries the
 # interpreter runs from it (a probe) until an instruction whose opcode always ends a region
-# (``region_enders``: port I/O, INT, REP, far transfers...), one where a region leaves whatever
-# its bytes (the RET that leaves the place's own frame, a CALL nested deeper than
-# MAX_CALL_DEPTH, CALL or JMP through a register or memory), a change of CS, or TRIAL_MIN_RUN
+# (``region_enders``: port I/O, INT, REP...), one where a region leaves whatever its bytes (the
+# RET or RETF that leaves the place's own frame, a CALL nested deeper than MAX_CALL_DEPTH, CALL
+# or JMP through a register or memory), or TRIAL_MIN_RUN
 # instructions; the place is translated (and put on trial) only once a probe got that far.
 # Translating costs a compile() of several milliseconds and PyPy's tracing of a new function;
 # a probe costs the instructions it watches. A FreeDOS boot's hot loops nearly all stop at a
@@ -319,6 +330,11 @@ def _rd16(cpu, seg, off, ic):
     return mem.read8((seg + off) & 0xFFFFF) | (mem.read8((seg + ((off + 1) & 0xFFFF)) & 0xFFFFF) << 8)
 
 
+def _stack_word(off):
+    """Source of the word at SS:off, read as RAM (only to choose a path: see Translator._emit)."""
+    return "(data[(ss_b + %s) & 0xFFFFF] | (data[(ss_b + ((%s + 1) & 0xFFFF)) & 0xFFFFF] << 8))" % (off, off)
+
+
 def _wr8(cpu, a, v, ic):
     cpu.icount = ic
     hit = cpu.mem.write8(a, v)
@@ -381,9 +397,10 @@ class _CodeBytes(object):
 class Node(object):
     """One guest instruction in a region."""
 
-    def __init__(self, ip, ctx):
+    def __init__(self, cs, ip, ctx):
+        self.cs = cs
         self.ip = ip
-        self.ctx = ctx            # tuple of static return addresses (inlined calls)
+        self.ctx = ctx            # static return addresses (CS, IP) of the calls inlined
         self.length = 0
         self.next_ip = ip
         self.ctl = "op"           # op | jcc | jmp | call | ret | loop | exit | dyn
@@ -395,23 +412,26 @@ class Node(object):
         self.fkind = None         # (kind, a, b, r, mask) for static readers
         self.cond = None          # jcc: (cc, negate)
         self.target = None        # jcc/jmp/call/loop target IP
-        self.ret_expect = None    # ret: static return IP or None
-        self.dyn_ip = None        # dyn: expression of the next IP
+        self.target_cs = cs       # CS at the target (a far CALL or JMP changes it)
+        self.far = False          # call/ret: CALL FAR, RETF (CS pushed, popped)
+        self.ret_expect = None    # ret: static return address (CS, IP) or None
+        self.dyn_ip = None        # dyn/ret: expression of the next IP
+        self.dyn_cs = None        # ret (RETF): expression of the next CS
         self.succ = []            # successor node keys (filled by the region builder)
         self.static_src = None    # reader: writer node in the same basic block
 
     @property
     def key(self):
-        return (self.ip, self.ctx)
+        return (self.cs, self.ip, self.ctx)
 
 
 class Decoder(object):
     """Reads one instruction at CS:IP and describes it as Python source."""
 
-    def __init__(self, mem, cs, is186):
+    def __init__(self, mem, is186):
         self.mem = mem
-        self.cs = cs
-        self.csb = cs << 4
+        self.cs = 0
+        self.csb = 0
         self.is186 = is186
 
     def byte(self, ip):
@@ -420,11 +440,14 @@ class Decoder(object):
             raise Untranslatable("code in MMIO")
         return self.mem.data[a]
 
-    def decode(self, ip, ctx, n):
-        """The instruction at ``ip``: its layout (prefixes, opcode, length) from the
+    def decode(self, cs, ip, ctx, n):
+        """The instruction at ``cs:ip``: its layout (prefixes, opcode, length) from the
         opcode map, its code from the methods below, which must read exactly
-        the bytes the map says it has."""
-        node = Node(ip, ctx)
+        the bytes the map says it has. (A region's code may lie in more than one
+        code segment: far calls and returns are followed like near ones.)"""
+        self.cs = cs
+        self.csb = cs << 4
+        node = Node(cs, ip, ctx)
         self.node = node
         self.n = n
         try:
@@ -440,7 +463,7 @@ class Decoder(object):
                 raise DecoderMismatch("the translating tier read %d bytes at %04X:%04X where the opcode map has "
                                       "%d (%s)" % ((self.pos - ip) & 0xFFFF, self.cs, ip, inst.length, inst.form))
         except Untranslatable:
-            node = Node(ip, ctx)
+            node = Node(cs, ip, ctx)
             node.ctl = "exit"
             node.length = 0
             node.next_ip = ip
@@ -664,7 +687,7 @@ class Decoder(object):
         if op < 0x84:
             self.grp1(op)
             return
-        if op < 0xC0:
+        if op < 0xC0 and op != 0x9A:
             self.mid(op)
             return
         self.high(op)
@@ -907,7 +930,7 @@ class Decoder(object):
         if 0xB8 <= op < 0xC0:
             self.emit("%s = %d" % (R16[op & 7], self.f16()))
             return
-        raise Untranslatable("9A/9D")
+        raise Untranslatable("POPF")
 
     def string(self, op):
         """MOVS/CMPS/STOS/LODS/SCAS without REP."""
@@ -954,14 +977,23 @@ class Decoder(object):
     def high(self, op):
         node = self.node
         is186 = self.is186
-        if op in (0xC2, 0xC3) or (op in (0xC0, 0xC1) and not is186):
-            n = self.f16() if op in (0xC0, 0xC2) else 0
+        if op in (0xC2, 0xC3, 0xCA, 0xCB) or (op in (0xC0, 0xC1, 0xC8, 0xC9) and not is186):
+            far = op >= 0xC8      # C8/C9 are RETF on the 8086, as C0/C1 are RET
+            n = self.f16() if not op & 1 else 0
             v = self.pop("q")
+            if far:
+                node.dyn_cs = self.pop("u")
             if n:
                 self.emit("sp = (sp + %d) & 0xFFFF" % n)
             node.ctl = "ret"
+            node.far = far
             node.dyn_ip = v
-            node.ret_expect = node.ctx[-1] if node.ctx else None
+            # the return address the innermost inlined call pushed, if the code returns
+            # there (checked against the popped words when it runs). A near RET keeps CS:
+            # it can return statically only to a call in its own code segment.
+            expect = node.ctx[-1] if node.ctx else None
+            if expect is not None and (far or expect[0] == self.cs):
+                node.ret_expect = expect
             return
         if op in (0xC4, 0xC5):
             m = self.f8()
@@ -1013,6 +1045,19 @@ class Decoder(object):
             self.push("%d" % ret)
             node.ctl = "call"
             node.target = (ret + d) & 0xFFFF
+            return
+        if op == 0x9A or op == 0xEA:
+            ip = self.f16()
+            cs = self.f16()
+            if op == 0x9A:
+                self.push("%d" % self.cs)
+                self.push("%d" % self.pos)
+                node.ctl = "call"
+                node.far = True
+            else:
+                node.ctl = "jmp"
+            node.target = ip
+            node.target_cs = cs
             return
         if op == 0xE9:
             d = self.f16()
@@ -1242,6 +1287,12 @@ def _entry_first_topological(bbs, nodes, entry_key):
     return post
 
 
+def _budget(seen):
+    """Instructions a region may hold, for a probe that saw ``seen`` distinct ones: room for
+    paths it did not see, up to MAX_NODES (each instruction decoded costs compile time)."""
+    return min(MAX_NODES, max(MAX_NODES // 2, seen + MAX_NODES // 4))
+
+
 class Region(object):
     def __init__(self, cs, ip):
         self.cs = cs
@@ -1260,15 +1311,15 @@ class Region(object):
 def region_enders(is186):
     """A 256-byte table: 1 for an opcode byte whose instruction ends every region (the
     decoder leaves it to the interpreter whatever follows it: port I/O, INT, IRET, REP,
-    far transfers, HLT...). Read off the decoder itself, with a memory operand where the
+    INT 3, HLT...). Read off the decoder itself, with a memory operand where the
     opcode takes a ModRM byte; opcodes that end a region only in some forms (DIV, MOV SS)
     read as 0. Only the tests derive it now; the tier uses ENDERS, below."""
     table = bytearray(256)
     mem = Memory()
-    dec = Decoder(mem, 0, is186)
+    dec = Decoder(mem, is186)
     for op in range(256):
         mem.data[0:6] = bytes([op, 0x06, 0, 0, 0, 0])
-        if dec.decode(0, (), 0).ctl == "exit":
+        if dec.decode(0, 0, (), 0).ctl == "exit":
             table[op] = 1
     return table
 
@@ -1276,10 +1327,10 @@ def region_enders(is186):
 # region_enders for each CPU model, written out: reading them off the decoder decodes 256
 # instructions, 20 ms of every start-up under PyPy. test_translate checks them against it.
 ENDERS = {
-    False: "0F 17 27 2F 37 3F 9A 9D C8 C9 CA CB CC CD CE CF D4 D5 D6 D8 D9 DA DB DC DD DE DF "
-           "E4 E5 E6 E7 EA EC ED EE EF F2 F3 F4 FA FB",
-    True: "0F 17 27 2F 37 3F 60 61 62 63 64 65 66 67 6C 6D 6E 6F 9A 9D C8 CA CB CC CD CE CF "
-          "D4 D5 D6 D8 D9 DA DB DC DD DE DF E4 E5 E6 E7 EA EC ED EE EF F1 F2 F3 F4 FA FB",
+    False: "0F 17 27 2F 37 3F 9D CC CD CE CF D4 D5 D6 D8 D9 DA DB DC DD DE DF "
+           "E4 E5 E6 E7 EC ED EE EF F2 F3 F4 FA FB",
+    True: "0F 17 27 2F 37 3F 60 61 62 63 64 65 66 67 6C 6D 6E 6F 9D C8 CC CD CE CF "
+          "D4 D5 D6 D8 D9 DA DB DC DD DE DF E4 E5 E6 E7 EC ED EE EF F1 F2 F3 F4 FA FB",
 }
 
 
@@ -1318,6 +1369,10 @@ class Translator(object):
         self.codemap = self.mem.codemap
         self.mem.code_written = self.code_written
         self.enders = enders_table(self.is186)
+        # RET and RETF, with or without an immediate (on the 8086 also C0/C1 and C8/C9)
+        self.returns = bytearray(256)
+        for op in (0xC2, 0xC3, 0xCA, 0xCB) if self.is186 else (0xC0, 0xC1, 0xC2, 0xC3, 0xC8, 0xC9, 0xCA, 0xCB):
+            self.returns[op] = 1
         self.probes = set()        # keys being probed (their ``blocks`` entry is the probe)
 
     # -- the tiered run loop ---------------------------------------------------------
@@ -1380,9 +1435,15 @@ class Translator(object):
         of trial bookkeeping: a test there cost the race 3.5% of its host instructions."""
         fn = region.fn
         region.trial_calls = TRIAL_CALLS
+        cut = [0]
 
         def on_trial(cpu, end, pc):
             n = fn(cpu, end, pc)
+            if n == 0:
+                return 0     # entered at an inlined call from elsewhere: nothing ran
+            if n < TRIAL_MIN_RUN and end - cpu.icount < MAX_NODES and cut[0] < 3 * TRIAL_CALLS:
+                cut[0] += 1  # left at a budget check before the run's end: no verdict (see _probe)
+                return n
             region.trial_insns += n
             region.trial_calls -= 1
             if region.trial_calls == 0:
@@ -1417,12 +1478,13 @@ class Translator(object):
         PROBE_CALLS). The probe sits in ``blocks`` like a region's entry point and returns 0:
         no instruction ran translated."""
         cs, ip = key >> 16, key & 0xFFFF
-        csb = cs << 4
         cpu = self.cpu
         data = cpu.data
         sregs = cpu.sregs
         enders = self.enders
+        returns = self.returns
         calls = [0]
+        cut = [0]
 
         def probe(cpu_, end, pc):
             exec_one = cpu._exec_one
@@ -1431,31 +1493,37 @@ class Translator(object):
             seen = set()
             while True:
                 at = cpu.ip
-                op = data[(csb + at) & 0xFFFFF]
+                lin = ((sregs[1] << 4) + at) & 0xFFFFF
+                op = data[lin]
                 if enders[op]:
                     break
                 # where a region leaves whatever its bytes: a return from the place's own
                 # frame, a call nested deeper than the region inlines, an indirect jump or call
-                if op == 0xE8:
+                if op == 0xE8 or op == 0x9A:
                     depth += 1
                     if depth > MAX_CALL_DEPTH:
                         break
-                elif op == 0xC3 or op == 0xC2:
+                elif returns[op]:
                     if depth == 0:
                         break
                     depth -= 1
-                elif op == 0xFF and 2 <= (data[(csb + at + 1) & 0xFFFFF] >> 3) & 7 <= 5:
+                elif op == 0xFF and 2 <= (data[(lin + 1) & 0xFFFFF] >> 3) & 7 <= 5:
                     break      # FF /2 /3 /4 /5: CALL or JMP through memory or a register
-                seen.add(at)
+                seen.add(lin)
                 cpu.insn_ip = at
                 exec_one()
                 n += 1
-                if cpu.pending or n >= TRIAL_MIN_RUN or cpu.icount >= end or sregs[1] != cs:
+                if cpu.pending or n >= TRIAL_MIN_RUN or cpu.icount >= end:
                     break
+            if n < TRIAL_MIN_RUN and (cpu.pending or cpu.icount >= end) and cut[0] < 3 * PROBE_CALLS:
+                # cut short by an interrupt or the end of the run, not by the code: no verdict
+                # (under the realtime clock a slow host runs shorter slices)
+                cut[0] += 1
+                return 0
             calls[0] += 1
             if n >= TRIAL_MIN_RUN and len(seen) <= PROBE_MAX_DISTINCT:
                 self._unprobe(key)
-                region = self.translate(cs, ip)
+                region = self.translate(cs, ip, seen, _budget(len(seen)))
                 if region is not None:
                     self._put_on_trial(region)
             elif calls[0] >= PROBE_CALLS:
@@ -1490,8 +1558,10 @@ class Translator(object):
                         self._put_on_trial(region)
 
     # -- translation ---------------------------------------------------------------------
-    def translate(self, cs, ip, max_nodes=MAX_NODES):
-        """Translate the region entered at cs:ip; returns it (or None if nothing translates)."""
+    def translate(self, cs, ip, hot=None, max_nodes=MAX_NODES):
+        """Translate the region entered at cs:ip; returns it (or None if nothing translates).
+        ``hot``: linear addresses of instructions seen to run from there (a probe's), decoded
+        before any other."""
         key = (cs << 16) | ip
         t0 = time.perf_counter()
         place = (cs, ip, self.is186, max_nodes, MAX_CALL_DEPTH)
@@ -1506,10 +1576,10 @@ class Translator(object):
             try:
                 if self.cache is not None:
                     log = regioncache.ReadLog(self.mem)
-                    region = self._build(cs, ip, max_nodes, log)
+                    region = self._build(cs, ip, max_nodes, hot, log)
                     self.cache.add(place, log, region)
                 else:
-                    region = self._build(cs, ip, max_nodes)
+                    region = self._build(cs, ip, max_nodes, hot)
             finally:
                 hostjit.release(self)
         if region is None:
@@ -1543,54 +1613,62 @@ class Translator(object):
             except OSError:
                 pass
 
-    def _build(self, cs, ip0, max_nodes, memory=None):
+    def _build(self, cs, ip0, max_nodes, hot=None, memory=None):
         """Decode the region reached from cs:ip0 (up to ``max_nodes`` instructions) and emit it."""
-        dec = Decoder(self.mem if memory is None else memory, cs, self.is186)
-        nodes = self._decode_region(dec, ip0, max_nodes)
-        if nodes[(ip0, ())].ctl == "exit":
+        dec = Decoder(self.mem if memory is None else memory, self.is186)
+        nodes = self._decode_region(dec, cs, ip0, max_nodes, hot or ())
+        if nodes[(cs, ip0, ())].ctl == "exit":
             return None
         return self._emit(cs, ip0, nodes)
 
     @staticmethod
-    def _decode_region(dec, ip0, max_nodes):
+    def _decode_region(dec, cs0, ip0, max_nodes, hot=()):
+        """The nodes reached from cs0:ip0, by key (CS, IP, call context), depth first: those
+        at a ``hot`` linear address before any other, so that the region's node budget goes
+        to the paths seen to run (in FreeDOS's UNZIP, depth first alone spent it on a
+        buffer refill's calls before the inflate loop's literal path)."""
         nodes = {}
         count = 0
-        work = [(ip0, ())]
-        while work:
-            key = work.pop()
+        work = [(cs0, ip0, ())]
+        cold = []
+        while work or cold:
+            key = work.pop() if work else cold.pop()
             if key in nodes:
                 continue
-            ip, ctx = key
+            cs, ip, ctx = key
             if count >= max_nodes:
-                node = Node(ip, ctx)
+                node = Node(cs, ip, ctx)
                 node.ctl = "exit"
             else:
-                node = dec.decode(ip, ctx, count)
+                node = dec.decode(cs, ip, ctx, count)
                 count += 1
             nodes[key] = node
             if node.ctl == "exit":
                 continue
             succ = []
             if node.ctl == "op":
-                succ.append((node.next_ip, ctx))
+                succ.append((cs, node.next_ip, ctx))
             elif node.ctl in ("jcc", "loop"):
-                succ.append((node.next_ip, ctx))
-                succ.append((node.target, ctx))
+                succ.append((cs, node.next_ip, ctx))
+                succ.append((cs, node.target, ctx))
             elif node.ctl == "jmp":
-                succ.append((node.target, ctx))
+                succ.append((node.target_cs, node.target, ctx))
             elif node.ctl == "call":
                 if len(ctx) < MAX_CALL_DEPTH:
-                    succ.append((node.target, ctx + (node.next_ip,)))
+                    succ.append((node.target_cs, node.target, ctx + ((cs, node.next_ip),)))
                 else:
                     # not inlined deeper: its RET finds no static return address and exits
-                    succ.append((node.target, ctx))
+                    succ.append((node.target_cs, node.target, ctx))
             elif node.ctl == "ret":
                 if node.ret_expect is not None:
-                    succ.append((node.ret_expect, ctx[:-1]))
+                    succ.append(node.ret_expect + (ctx[:-1],))
             node.succ = succ
             for s in reversed(succ):
                 if s not in nodes:
-                    work.append(s)
+                    if not hot or (((s[0] << 4) + s[1]) & 0xFFFFF) in hot:
+                        work.append(s)
+                    else:
+                        cold.append(s)
         return nodes
 
     def _emit(self, cs, ip0, nodes):
@@ -1600,10 +1678,11 @@ class Translator(object):
             for s in node.succ:
                 preds[s] = preds.get(s, 0) + 1
         live_nodes = [n for n in nodes.values() if n.ctl != "exit"]
-        live_nodes.sort(key=lambda n: (n.ip, n.ctx))
+        live_nodes.sort(key=lambda n: n.key)
+        entry_key = (cs, ip0, ())
 
         def is_leader(n):
-            if n.key == (ip0, ()) or preds.get(n.key, 0) != 1:
+            if n.key == entry_key or preds.get(n.key, 0) != 1:
                 return True
             return False
 
@@ -1641,7 +1720,7 @@ class Translator(object):
                     in_bb.add(nxt.key)
                     cur = nxt
                 bbs.append(bb)
-        bbs = _entry_first_topological(bbs, nodes, (ip0, ()))
+        bbs = _entry_first_topological(bbs, nodes, entry_key)
         index = {bb[0].key: i for i, bb in enumerate(bbs)}
 
         def bb_succ(bb):
@@ -1739,18 +1818,30 @@ class Translator(object):
         w("    while True:")
         ind = " " * 12
 
-        def exit_lines(ip_expr, add, deferred):
+        # A region whose code lies in more than one code segment (far calls, jumps and
+        # returns followed) stores CS at every exit: its entry points are in any of them.
+        far_code = any(n.cs != cs for n in nodes.values())
+
+        def exit_lines(ip_expr, add, deferred, cs_at=None, cs_expr=None):
+            """Leave the region for the interpreter at ``ip_expr`` in code segment ``cs_at``
+            (``cs_expr``: CS popped by a RETF)."""
             out = []
             if deferred is not None:
                 out.extend(deferred.fcode)
             if add:
                 out.append("ic += %d" % add)
+            if cs_expr is not None:
+                out.append("s[1] = %s" % cs_expr)
+            elif far_code:
+                out.append("s[1] = %d" % cs_at)
             out.append("cpu.ip = %s" % ip_expr)
             out.append("break")
             return out
 
         for i, bb in enumerate(bbs):
-            w("        if pc == %d:  # %04X:%04X%s" % (i, cs, bb[0].ip, " ctx=" + ",".join("%04X" % c for c in bb[0].ctx) if bb[0].ctx else ""))
+            head = bb[0]
+            w("        if pc == %d:  # %04X:%04X%s" % (i, head.cs, head.ip, " ctx=" + ",".join(
+                "%04X:%04X" % c for c in head.ctx) if head.ctx else ""))
             deferred = None
             for j, n in enumerate(bb):
                 w(ind + "# %04X" % n.ip)
@@ -1772,7 +1863,7 @@ class Translator(object):
                     deferred = None
                 if n.writes_mem and n.ctl == "op":
                     w(ind + "if smc:")
-                    for line in exit_lines("%d" % n.next_ip, j + 1, deferred):
+                    for line in exit_lines("%d" % n.next_ip, j + 1, deferred, n.cs):
                         w(ind + "    " + line)
             last = bb[-1]
             nlen = len(bb)
@@ -1781,12 +1872,12 @@ class Translator(object):
             def transfer(key, prefix):
                 tgt = nodes[key]
                 if tgt.ctl == "exit":
-                    return [prefix + l for l in exit_lines("%d" % tgt.ip, 0, deferred)]
+                    return [prefix + l for l in exit_lines("%d" % tgt.ip, 0, deferred, tgt.cs)]
                 k = index[key]
                 if k > i:
                     return [prefix + "pc = %d" % k]
                 out = [prefix + "if ic + %d > end:" % lp[k]]
-                out += [prefix + "    " + l for l in exit_lines("%d" % tgt.ip, 0, deferred)]
+                out += [prefix + "    " + l for l in exit_lines("%d" % tgt.ip, 0, deferred, tgt.cs)]
                 out += [prefix + "@NO_TEMPS@", prefix + "pc = %d" % k, prefix + "continue"]
                 return out
 
@@ -1796,7 +1887,7 @@ class Translator(object):
             elif last.ctl in ("jmp", "call"):
                 if last.ctl == "call" and last.writes_mem:
                     w(ind + "if smc:")
-                    for line in exit_lines("%d" % last.target, 0, deferred):
+                    for line in exit_lines("%d" % last.target, 0, deferred, last.target_cs):
                         w(ind + "    " + line)
                 for l in transfer(last.succ[0], ""):
                     w(ind + l)
@@ -1823,8 +1914,8 @@ class Translator(object):
                             else:
                                 z = _cond_dynamic(2)
                             cond = "cx and %s(%s)" % ("not " if lk == 0 else "", z)
-                taken = (last.target, last.ctx)
-                fall = (last.next_ip, last.ctx)
+                taken = (last.cs, last.target, last.ctx)
+                fall = (last.cs, last.next_ip, last.ctx)
                 w(ind + "if %s:" % cond)
                 for l in transfer(taken, "    "):
                     w(ind + l)
@@ -1837,18 +1928,49 @@ class Translator(object):
                     for l in transfer(fall, ""):
                         w(ind + l)
             elif last.ctl == "ret":
+                leave = exit_lines(last.dyn_ip, 0, deferred, last.cs, last.dyn_cs)
                 if last.ret_expect is None:
-                    for l in exit_lines(last.dyn_ip, 0, deferred):
+                    for l in leave:
                         w(ind + l)
                 else:
-                    w(ind + "if %s != %d:" % (last.dyn_ip, last.ret_expect))
-                    for l in exit_lines(last.dyn_ip, 0, deferred):
+                    ret_cs, ret_ip = last.ret_expect
+                    if last.far:
+                        w(ind + "if %s != %d or %s != %d:" % (last.dyn_ip, ret_ip, last.dyn_cs, ret_cs))
+                    else:
+                        w(ind + "if %s != %d:" % (last.dyn_ip, ret_ip))
+                    for l in leave:
                         w(ind + "    " + l)
                     for l in transfer(last.succ[0], ""):
                         w(ind + l)
             elif last.ctl == "dyn":
-                for l in exit_lines(last.dyn_ip, 0, deferred):
+                for l in exit_lines(last.dyn_ip, 0, deferred, last.cs):
                     w(ind + l)
+        # The first block of an inlined call is entered from the interpreter only after the
+        # call itself. It holds the return address of this region's call site: entered from
+        # another (a runtime helper is called from everywhere), it would run the callee and
+        # leave at its return. Entered there, the region first reads the return address on
+        # the stack, and leaves at once, having run nothing, if it is another. (The return
+        # checks its address whatever happens here.)
+        callers = {}
+        for n in live_nodes:
+            if n.ctl == "call" and not n.ctx and n.succ[0][2]:
+                callers[n.succ[0]] = n
+        call_entries = {}
+        for k, bb in enumerate(bbs):
+            caller = callers.get(bb[0].key)
+            if caller is None:
+                continue
+            ret_cs, ret_ip = bb[0].ctx[-1]
+            check = len(bbs) + len(call_entries)
+            call_entries[k] = check
+            w("        if pc == %d:  # %04X:%04X, if called from %04X:%04X" % (check, bb[0].cs, bb[0].ip, caller.cs, caller.ip))
+            cond = "%s != %d" % (_stack_word("sp"), ret_ip)
+            if caller.far:
+                cond += " or %s != %d" % (_stack_word("((sp + 2) & 0xFFFF)"), ret_cs)
+            w("            if %s:" % cond)
+            w("                break")
+            w("            pc = %d" % k)
+            w("            continue")
         lines[temps_at:] = [_storage(line) for line in lines[temps_at:]]
         if sreg_written:
             w("    s[0] = es_b >> 4")
@@ -1878,12 +2000,15 @@ class Translator(object):
         region.filename = filename
         region.fn = fn
         self._dump(region)
-        # entry points: every basic block start, the outermost call context first
-        for i, bb in sorted(enumerate(bbs), key=lambda ib: len(ib[1][0].ctx)):
-            key = (cs << 16) | bb[0].ip
-            if key in region.entries:
+        # entry points: every basic block start outside the inlined calls, and the first
+        # block of each call made from there, through its check (above). A block further in
+        # holds no more than the innermost return address: a runtime helper called from
+        # elsewhere reached the return of its own inner call there, and left at its own.
+        for i, bb in enumerate(bbs):
+            key = (bb[0].cs << 16) | bb[0].ip
+            if key in region.entries or (bb[0].ctx and i not in call_entries):
                 continue
-            region.entries[key] = (fn, i, lp[i])
+            region.entries[key] = (fn, call_entries.get(i, i), lp[i])
         for n in live_nodes:
             region.lins.update(n.lins)
         self._install(region)

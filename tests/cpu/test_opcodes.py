@@ -150,7 +150,7 @@ def disagreements(model, memory, limit=20, opcode=None):
                 if near != list(range(width)):
                     out.append("%s: the map's %s operand covers %d bytes; the interpreter touched %s"
                                % (where, inst.form.operands, width, near))
-        node = Decoder(memory, CODE_SEG, is186).decode(CODE_IP, (), 0)
+        node = Decoder(memory, is186).decode(CODE_SEG, CODE_IP, (), 0)
         if node.ctl != "exit":
             translated += 1
             if inst is None:
@@ -268,10 +268,10 @@ def test_the_translating_tier_checks_its_reading_against_the_map(memory):
     memory.data[CODE:CODE + 4] = b"\x04\x01\x02\x03"
     try:
         with pytest.raises(DecoderMismatch, match="read 2 bytes at 1000:4000 where the opcode map has 3"):
-            Decoder(memory, CODE_SEG, True).decode(CODE_IP, (), 0)
+            Decoder(memory, True).decode(CODE_SEG, CODE_IP, (), 0)
     finally:
         table[0x04] = saved
-    assert Decoder(memory, CODE_SEG, True).decode(CODE_IP, (), 0).length == 2
+    assert Decoder(memory, True).decode(CODE_SEG, CODE_IP, (), 0).length == 2
 
 
 @pytest.mark.parametrize("model", ["8086", "80186"])
