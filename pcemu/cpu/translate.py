@@ -2004,7 +2004,8 @@ class Translator(object):
         # block of each call made from there, through its check (above). A block further in
         # holds no more than the innermost return address: a runtime helper called from
         # elsewhere reached the return of its own inner call there, and left at its own.
-        for i, bb in enumerate(bbs):
+        # Where a place has both, the block outside the calls is the entry.
+        for i, bb in sorted(enumerate(bbs), key=lambda ib: len(ib[1][0].ctx)):
             key = (bb[0].cs << 16) | bb[0].ip
             if key in region.entries or (bb[0].ctx and i not in call_entries):
                 continue

@@ -126,7 +126,7 @@ def test_budget_is_never_overshot():
 SMC_TEMPLATE = """
         org 0
 start:  mov bp, 2
-round:  call 0x1000:other      ; far call: the other loop is a region of its own
+round:  call 0x1000:other      ; the other loop, hot first, is a region of its own
         mov cx, 3000
         xor ax, ax
 x:      add ax, 3              ; 83 C0 03: the immediate is at x+2
@@ -277,9 +277,15 @@ count:  dw 0
 """
 
 
-@pytest.mark.parametrize("at", [1234, 5001, 20000])
-def test_irq_taken_at_the_same_instruction_as_the_interpreter(tmp_path, at):
-    program = assemble(tmp_path, IRQ_PROGRAM)
+# the same with the loop's body in a far function: the region's code in two code segments
+FAR_IRQ_PROGRAM = IRQ_PROGRAM.replace("l:      add dx, cx", "l:      call 0x1000:far_add").replace(
+    "handler:", "far_add: add dx, cx\n        retf\nhandler:")
+
+
+@pytest.mark.parametrize("source", [IRQ_PROGRAM, FAR_IRQ_PROGRAM], ids=["near", "far"])
+@pytest.mark.parametrize("at", [1234, 5001, 20000, 20001, 20002])
+def test_irq_taken_at_the_same_instruction_as_the_interpreter(tmp_path, at, source):
+    program = assemble(tmp_path, source)
     taken = {}
     for tier in ("interp", "auto"):
         cpu, mem = load(program, tier=tier)
@@ -289,7 +295,9 @@ def test_irq_taken_at_the_same_instruction_as_the_interpreter(tmp_path, at):
         cpu.run(at - cpu.icount)
         cpu.set_intr(True)
         run_to_halt(cpu, quantum=1000)
-        taken[tier] = (pic.taken_at, cpu.icount, list(cpu.regs))
+        taken[tier] = (pic.taken_at, cpu.icount, list(cpu.regs), mem.data[:])
+        if tier == "auto":
+            assert cpu.translator.translated_insns > 10000
     assert taken["auto"] == taken["interp"]
     assert taken["auto"][0] == at
 
@@ -789,6 +797,26 @@ def test_the_paths_seen_to_run_are_decoded_first(tmp_path, on_trial):
     assert translate.MAX_NODES // 2 - 2 <= len(translated) <= translate.MAX_NODES // 2
 
 
+def test_a_place_also_reached_outside_any_call_is_entered_there(tmp_path):
+    """f is inlined in the loop and also reached by a JMP outside any call: its entry point is
+    that block, which needs no return address, not the inlined call's checked one."""
+    program = assemble(tmp_path, """
+        org 0
+        mov cx, 2000
+top:    call f
+        loop top
+        jmp f
+f:      inc bx
+        ret
+""")
+    cpu, mem = load(program, tier="auto")
+    region = cpu.translator.force(SEG, 3)
+    f = program.index(b"\x43\xC3")            # INC BX; RET
+    checks = re.findall(r"if pc == (\d+):  # 1000:%04X, if called from" % f, region.source)
+    assert len(checks) == 1
+    assert region.entries[(SEG << 16) | f][1] != int(checks[0])
+
+
 RETURN_ELSEWHERE = """
         org 0
         mov cx, 2000
@@ -868,26 +896,6 @@ adder:  add dx, 3               ; 83 C2 03
     assert again is not None and again.live and "t_b = 5\n" in again.source
 
 
-FAR_IRQ_PROGRAM = IRQ_PROGRAM.replace("l:      add dx, cx", "l:      call 0x1000:far_add").replace(
-    "handler:", "far_add: add dx, cx\n        retf\nhandler:")
-
-
-@pytest.mark.parametrize("at", [1234, 5001, 20000, 20001, 20002])
-def test_irq_taken_at_the_same_instruction_in_far_code(tmp_path, at):
-    program = assemble(tmp_path, FAR_IRQ_PROGRAM)
-    taken = {}
-    for tier in ("interp", "auto"):
-        cpu, mem = load(program, tier=tier)
-        pic = _Pic(cpu, at)
-        cpu.intc = pic
-        cpu.run(at - cpu.icount)
-        cpu.set_intr(True)
-        run_to_halt(cpu, quantum=1000)
-        taken[tier] = (pic.taken_at, cpu.icount, list(cpu.regs), mem.data[:])
-        if tier == "auto":
-            assert cpu.translator.translated_insns > 10000
-    assert taken["auto"] == taken["interp"]
-    assert taken["auto"][0] == at
 
 
 # --- flags ----------------------------------------------------------------------------------
