@@ -817,6 +817,50 @@ f:      inc bx
     assert region.entries[(SEG << 16) | f][1] != int(checks[0])
 
 
+BRANCHY_LOOP = """
+        org 0
+        mov cx, 4000
+        mov si, 0x1234
+top:    mov ax, si
+%assign b 0
+%rep 12
+        test ax, 1 << b
+        jz .skip%[b]
+        add dx, b + 1
+.skip%[b]:
+%assign b b+1
+%endrep
+        mov bx, si              ; the next pattern of bits
+        shl si, 1
+        xor si, bx
+        add si, 0x2545
+        loop top
+        cli
+        hlt
+"""
+
+
+def _pc_assignments(source):
+    """(line after) for every ``pc = N`` in a region's source."""
+    lines = source.splitlines()
+    return [lines[k + 1].strip() for k, line in enumerate(lines) if re.match(r"^ +pc = \d+$", line)]
+
+
+def test_a_branchy_region_goes_through_its_loop_head_between_blocks(tmp_path):
+    """A region of more than HOP_BLOCKS basic blocks sends every transfer through its loop's
+    head, where PyPy's traces end (see HOP_BLOCKS); a small one falls through to the next
+    block. Both run as the interpreter does."""
+    cpu, mem = both(assemble(tmp_path, BRANCHY_LOOP))
+    region = region_at(cpu, 6)          # top
+    assert region is not None
+    assert len(re.findall(r"^        if pc == ", region.source, re.M)) > translate.HOP_BLOCKS
+    assert set(_pc_assignments(region.source)) == {"continue"}
+    small = assemble(tmp_path, LONG_COLD_PATH, "small")
+    cpu, mem = both(small)
+    assert "continue" in _pc_assignments(region_at(cpu, 9).source)
+    assert set(_pc_assignments(region_at(cpu, 9).source)) != {"continue"}
+
+
 RETURN_ELSEWHERE = """
         org 0
         mov cx, 2000
