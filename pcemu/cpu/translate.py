@@ -40,7 +40,8 @@ How a region looks
   around ``if pc == k:`` blocks in reverse post-order from the entry, so
   jumps fall through forwards except the loops' back edges, each a budget
   check and a ``continue`` (PyPy traces the hottest path through the
-  ``while`` and gives each other one a bridge). The registers are
+  ``while`` and gives each other one a bridge); in a region of many blocks
+  every transfer goes through the ``while`` (see HOP_BLOCKS). The registers are
   ``cpu.regs`` itself; the lazy-flag state, FLAGS and the instruction
   count are one list of ints stored back at every exit; the segment bases
   and temporaries are Python locals (see R16: why not all locals). Every
