@@ -31,12 +31,11 @@ How a region looks
   module does not translate (port I/O, INT, IRET, far transfers through
   memory, HLT, MOV SS/POP SS/STI/CLI/POPF, DIV, REP string instructions,
   BCD...) end the region: control goes back to the interpreter *before*
-  them. A region
-  holds every loop reached from its entry, nested ones included: an inner
-  loop that exits on every pass of its outer loop (a sieve's strike loop)
-  would otherwise leave translated code and come back through the
-  interpreter each time, which measured 10% of the race and half its
-  warm-up. Straight runs form basic blocks; the function is ``while True:``
+  them. A region holds every loop reached from its entry, nested ones
+  included: an inner loop that exits on every pass of its outer loop (a
+  sieve's strike loop) would otherwise leave translated code and come back
+  through the interpreter each time, which measured 10% of the race and
+  half its warm-up. Straight runs form basic blocks; the function is ``while True:``
   around ``if pc == k:`` blocks in reverse post-order from the entry, so
   jumps fall through forwards except the loops' back edges, each a budget
   check and a ``continue`` (PyPy traces the hottest path through the
@@ -157,14 +156,14 @@ PROBE_MAX_DISTINCT = MAX_NODES
 # leaves a compiled one to the loop's next back edge, so what it compiles grows with the paths
 # through the code, not with the code. In a region of more than HOP_BLOCKS basic blocks every
 # transfer to another block goes through the loop's head (``continue``), where the trace ends:
-# a bridge then holds one block and a dispatch on ``pc``. UNZIP's inflate loop: PyPy recorded
-# 309k -> 263k operations over a boot and the command; with REP string instructions inside
-# regions (an experiment), a boot's UPX decompressor regions 383k -> 141k (tracing 1.8 -> 0.7
-# s). The race's regions (7 and 10 blocks) keep their long straight traces: with every
+# a bridge then holds one block and a dispatch on ``pc``. A boot of the full floppy, UNZIP -t
+# and CHKDSK: PyPy recorded 389k -> 333k operations (tracing 2.11 -> 1.89 s); with REP string
+# instructions inside regions (an experiment), a boot's UPX decompressor regions 383k -> 141k
+# (tracing 1.8 -> 0.7 s, every region hopping). The race's regions (7 and 10 blocks) keep their long straight traces: with every
 # region's forward transfers through its head the race's guest took 0.93 -> 1.20 s of CPU
 # (medians of 5 alternated runs).
 HOP_BLOCKS = 16
-MAX_CALL_DEPTH = 4      # nested inlined near calls
+MAX_CALL_DEPTH = 4      # nested inlined calls, near or far
 
 R16 = ("ax", "cx", "dx", "bx", "sp", "bp", "si", "di")
 # The decoder writes the guest state by these names; ``_storage`` then puts each where it
@@ -379,6 +378,16 @@ HELPERS = {
 }
 HELPERS.update((n.upper(), i) for i, n in enumerate(R16))
 HELPERS.update((n.upper(), i) for i, n in enumerate(FLAG_STATE))
+
+
+def _returns(is186):
+    """RET and RETF as the opcode map has them, with or without an immediate (on the 8086
+    C0/C1 and C8/C9 too): opcode -> its form."""
+    return {op: form for op, form in enumerate(opcodes.TABLE[is186])
+            if form is not None and form.mnemonic in ("ret", "retf")}
+
+
+RETURNS = {False: _returns(False), True: _returns(True)}
 
 
 class Untranslatable(Exception):
@@ -989,9 +998,10 @@ class Decoder(object):
     def high(self, op):
         node = self.node
         is186 = self.is186
-        if op in (0xC2, 0xC3, 0xCA, 0xCB) or (op in (0xC0, 0xC1, 0xC8, 0xC9) and not is186):
-            far = op >= 0xC8      # C8/C9 are RETF on the 8086, as C0/C1 are RET
-            n = self.f16() if not op & 1 else 0
+        form = RETURNS[is186].get(op)
+        if form is not None:
+            far = form.mnemonic == "retf"
+            n = self.f16() if form.operands else 0
             v = self.pop("q")
             if far:
                 node.dyn_cs = self.pop("u")
@@ -1381,9 +1391,8 @@ class Translator(object):
         self.codemap = self.mem.codemap
         self.mem.code_written = self.code_written
         self.enders = enders_table(self.is186)
-        # RET and RETF, with or without an immediate (on the 8086 also C0/C1 and C8/C9)
-        self.returns = bytearray(256)
-        for op in (0xC2, 0xC3, 0xCA, 0xCB) if self.is186 else (0xC0, 0xC1, 0xC2, 0xC3, 0xC8, 0xC9, 0xCA, 0xCB):
+        self.returns = bytearray(256)     # 1 for RET and RETF (see RETURNS)
+        for op in RETURNS[self.is186]:
             self.returns[op] = 1
         self.probes = set()        # keys being probed (their ``blocks`` entry is the probe)
 
@@ -1889,12 +1898,12 @@ class Translator(object):
                 if tgt.ctl == "exit":
                     return [prefix + l for l in exit_lines("%d" % tgt.ip, 0, deferred, tgt.cs)]
                 k = index[key]
-                if k > i:
-                    if hops:
-                        return [prefix + "@NO_TEMPS@", prefix + "pc = %d" % k, prefix + "continue"]
+                if k > i and not hops:
                     return [prefix + "pc = %d" % k]
-                out = [prefix + "if ic + %d > end:" % lp[k]]
-                out += [prefix + "    " + l for l in exit_lines("%d" % tgt.ip, 0, deferred, tgt.cs)]
+                out = []
+                if k <= i:
+                    out += [prefix + "if ic + %d > end:" % lp[k]]
+                    out += [prefix + "    " + l for l in exit_lines("%d" % tgt.ip, 0, deferred, tgt.cs)]
                 out += [prefix + "@NO_TEMPS@", prefix + "pc = %d" % k, prefix + "continue"]
                 return out
 
