@@ -117,7 +117,7 @@ BATCH = 4               # hot entry points compiled together
 # and the race's regions are the same as with 64.
 MAX_NODES = 128
 # A region found hot runs on trial for its first TRIAL_CALLS calls, and is dropped (its entry
-# points left to the interpreter for good) unless they averaged TRIAL_MIN_RUN instructions.
+# points left to the interpreter for good) unless they averaged TRIAL_KEEP_RUN instructions.
 # PyPy compiles each region on its own, which costs tens of milliseconds; the interpreter's
 # compiled paths are shared by all guest code. So a region pays only where it stays inside for
 # long: a FreeDOS boot's hot loops (UPX decompressors that leave at every REP MOVSB, 25-40
@@ -128,12 +128,20 @@ MAX_NODES = 128
 # nothing: there every region runs faster than the interpreter, and none is on trial
 # (the first 1.5M instructions of a FreeDOS boot took 2.2 s with the trial, 1.8 s without).
 TRIAL_CALLS = 8 if sys.implementation.name == "pypy" else 0
-TRIAL_MIN_RUN = 200
+# A region is kept from 40 instructions a call: it runs them at several times the
+# interpreter's speed, and the probe (PROBE_MIN_RUN) has already kept out the places whose
+# runs stop at once. The threshold was 200, the probe's, until FreeDOS's UNZIP -t showed what
+# that cost: the region of its inflate loop leaves at a REP MOVSW or at its node budget after
+# about 60 instructions a call, and was dropped, its 25,000 passes interpreted. Boot + UNZIP -t
+# on the full floppy (valgrind, whole process): kept from 200 or 100 a call 31.8G host
+# instructions, 60.1% of UNZIP's 30.8M translated; from 40 29.7G, 71.8%; from 20 30.0G, 72.2%
+# (three more regions of 20-26 a call compiled). A boot translates no region either way.
+TRIAL_KEEP_RUN = 40
 # Under PyPy a hot place is watched before it is translated: for up to PROBE_CALLS entries the
 # interpreter runs from it (a probe) until an instruction whose opcode always ends a region
 # (``region_enders``: port I/O, INT, REP...), one where a region leaves whatever its bytes (the
 # RET or RETF that leaves the place's own frame, a CALL nested deeper than MAX_CALL_DEPTH, CALL
-# or JMP through a register or memory), or TRIAL_MIN_RUN
+# or JMP through a register or memory), or PROBE_MIN_RUN
 # instructions; the place is translated (and put on trial) only once a probe got that far.
 # Translating costs a compile() of several milliseconds and PyPy's tracing of a new function;
 # a probe costs the instructions it watches. A FreeDOS boot's hot loops nearly all stop at a
@@ -143,6 +151,7 @@ TRIAL_MIN_RUN = 200
 # --smc-check=all, mean of 5 hash seeds: 8.44G -> 7.98G). The race's loops pass their first
 # probe (12,000 instructions a call).
 PROBE_CALLS = TRIAL_CALLS
+PROBE_MIN_RUN = 200
 # A long run counts only if it kept to at most PROBE_MAX_DISTINCT distinct instructions: a
 # region holds no more than MAX_NODES, so code that wanders further leaves its region early,
 # whatever the probe saw. A FreeDOS boot (kernel init, FreeCOM's start) translated 5 places after
@@ -1462,7 +1471,7 @@ class Translator(object):
             n = fn(cpu, end, pc)
             if n == 0:
                 return 0     # entered at an inlined call from elsewhere: nothing ran
-            if n < TRIAL_MIN_RUN and end - cpu.icount < MAX_NODES and cut[0] < 3 * TRIAL_CALLS:
+            if n < TRIAL_KEEP_RUN and end - cpu.icount < MAX_NODES and cut[0] < 3 * TRIAL_CALLS:
                 cut[0] += 1  # left at a budget check before the run's end: no verdict (see _probe)
                 return n
             region.trial_insns += n
@@ -1482,7 +1491,7 @@ class Translator(object):
     def _judge(self, region):
         if not region.live:
             return
-        if region.trial_insns < TRIAL_CALLS * TRIAL_MIN_RUN:
+        if region.trial_insns < TRIAL_CALLS * TRIAL_KEEP_RUN:
             self.drop(region)
         else:
             self._reroute(region, None)
@@ -1534,15 +1543,15 @@ class Translator(object):
                 cpu.insn_ip = at
                 exec_one()
                 n += 1
-                if cpu.pending or n >= TRIAL_MIN_RUN or cpu.icount >= end:
+                if cpu.pending or n >= PROBE_MIN_RUN or cpu.icount >= end:
                     break
-            if n < TRIAL_MIN_RUN and (cpu.pending or cpu.icount >= end) and cut[0] < 3 * PROBE_CALLS:
+            if n < PROBE_MIN_RUN and (cpu.pending or cpu.icount >= end) and cut[0] < 3 * PROBE_CALLS:
                 # cut short by an interrupt or the end of the run, not by the code: no verdict
                 # (under the realtime clock a slow host runs shorter slices)
                 cut[0] += 1
                 return 0
             calls[0] += 1
-            if n >= TRIAL_MIN_RUN and len(seen) <= PROBE_MAX_DISTINCT:
+            if n >= PROBE_MIN_RUN and len(seen) <= PROBE_MAX_DISTINCT:
                 self._unprobe(key)
                 region = self.translate(cs, ip, seen, _budget(len(seen)))
                 if region is not None:
