@@ -35,18 +35,18 @@ How a region looks
   included: an inner loop that exits on every pass of its outer loop (a
   sieve's strike loop) would otherwise leave translated code and come back
   through the interpreter each time, which measured 10% of the race and
-  half its warm-up. Straight runs form basic blocks; the function is ``while True:``
-  around ``if pc == k:`` blocks in reverse post-order from the entry, so
-  jumps fall through forwards except the loops' back edges, each a budget
-  check and a ``continue`` (PyPy traces the hottest path through the
-  ``while`` and gives each other one a bridge); in a region of many blocks
-  every transfer goes through the ``while`` (see HOP_BLOCKS). The registers are
-  ``cpu.regs`` itself; the lazy-flag state, FLAGS and the instruction
-  count are one list of ints stored back at every exit; the segment bases
-  and temporaries are Python locals (see R16: why not all locals). Every
-  basic block start outside the inlined calls is an entry point, and the
-  first block of each call made from there, which checks the return address
-  on the stack first (see the end of ``_emit``).
+  half its warm-up. Straight runs form basic blocks; the function is
+  ``while True:`` around ``if pc == k:`` blocks in reverse post-order from
+  the entry, so jumps fall through forwards except the loops' back edges,
+  each a budget check and a ``continue`` (PyPy traces the hottest path
+  through the ``while`` and gives each other one a bridge); in a region of
+  many blocks every transfer goes through the ``while`` (see HOP_BLOCKS).
+  The registers are ``cpu.regs`` itself; the lazy-flag state, FLAGS and
+  the instruction count are one list of ints stored back at every exit;
+  the segment bases and temporaries are Python locals (see R16: why not
+  all locals). Every basic block start outside the inlined calls is an
+  entry point, and the first block of each call made from there, which
+  checks the return address on the stack first (see the end of ``_emit``).
 
 Exactness
   * ``cpu.icount`` is kept exact: each exit stores the count of the
@@ -168,9 +168,9 @@ PROBE_MAX_DISTINCT = MAX_NODES
 # a bridge then holds one block and a dispatch on ``pc``. A boot of the full floppy, UNZIP -t
 # and CHKDSK: PyPy recorded 389k -> 333k operations (tracing 2.11 -> 1.89 s); with REP string
 # instructions inside regions (an experiment), a boot's UPX decompressor regions 383k -> 141k
-# (tracing 1.8 -> 0.7 s, every region hopping). The race's regions (7 and 10 blocks) keep their long straight traces: with every
-# region's forward transfers through its head the race's guest took 0.93 -> 1.20 s of CPU
-# (medians of 5 alternated runs).
+# (tracing 1.8 -> 0.7 s, every region hopping). The race's regions (7 and 10 blocks) keep
+# their long straight traces: with every region's forward transfers through its head the
+# race's guest took 0.93 -> 1.20 s of CPU (medians of 5 alternated runs).
 HOP_BLOCKS = 16
 MAX_CALL_DEPTH = 4      # nested inlined calls, near or far
 

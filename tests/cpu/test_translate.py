@@ -964,8 +964,6 @@ adder:  add dx, 3               ; 83 C2 03
     assert again is not None and again.live and "t_b = 5\n" in again.source
 
 
-
-
 # --- flags ----------------------------------------------------------------------------------
 def test_dead_flags_are_not_computed(tmp_path):
     program = assemble(tmp_path, """
