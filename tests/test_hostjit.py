@@ -235,13 +235,14 @@ def test_helpers_with_many_paths_are_compiled_apart():
     from pcemu.cpu.ops import flags, interrupts, modrm
 
     for fn in (modrm.ea, modrm.rm_read8, modrm.rm_read16, modrm.rm_write8, modrm.rm_write16,
-               interrupts.interrupt, flags.compute_flags, flags.get_cf, flags.get_of):
+               interrupts.interrupt, flags.compute_flags, flags.get_of):
         assert fn.__code__ in hostjit.kept_apart, fn.__name__
 
 
 def test_helpers_on_every_instruction_path_do_not_branch():
-    """Effective addresses, byte registers, sign-extended bytes, eagerly set SZP flags and the
-    flags of SHL, SHR and the rotates are computed by arithmetic, without a conditional jump:
+    """Effective addresses, byte registers, sign-extended bytes, eagerly set SZP flags, the
+    flags of SHL, SHR and the rotates, and CF, ZF, SF and PF read from a pending result, are
+    computed by arithmetic, without a conditional jump:
     under PyPy each branch in them makes each of its outcomes a path of its own, compiled
     again in every handler that calls them (bridges: 2-3 ms of a cold boot each; see the
     comments in these modules)."""
@@ -250,9 +251,27 @@ def test_helpers_on_every_instruction_path_do_not_branch():
     from pcemu.cpu.ops import flags, memory, modrm, registers, shifts
 
     for fn in (modrm.ea, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager,
-               shifts.sh_shl, shifts.sh_shr, shifts._rot_flags):
+               shifts.sh_shl, shifts.sh_shr, shifts._rot_flags, flags.get_cf, flags.get_zf, flags.get_sf,
+               flags.get_pf):
         jumps = [i.opname for i in dis.get_instructions(fn) if "JUMP_IF" in i.opname]
         assert not jumps, (fn.__name__, jumps)
+
+
+def test_memory_operand_reads_inline_the_effective_address():
+    """rm_read8 and rm_read16, compiled apart, decode the address with a twin of ``ea`` that
+    PyPy inlines (the same code in a code object not marked): one call into compiled code per
+    memory operand read, not two. Handlers calling ``ea`` itself still get it compiled apart."""
+    import dis
+
+    from pcemu.cpu.ops import modrm
+
+    twin = modrm._ea_in_line.__code__
+    assert twin is not modrm.ea.__code__ and twin.co_code == modrm.ea.__code__.co_code
+    assert not any(code is twin for code in hostjit.kept_apart)
+    assert any(code is modrm.ea.__code__ for code in hostjit.kept_apart)
+    for fn in (modrm.rm_read8, modrm.rm_read16):
+        names = [i.argval for i in dis.get_instructions(fn) if i.opname == "LOAD_GLOBAL"]
+        assert "_ea_in_line" in names and "ea" not in names, fn.__name__
 
 
 def test_without_a_jit_the_cpu_dispatches_by_table_lookup(monkeypatch):

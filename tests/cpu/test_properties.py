@@ -176,6 +176,66 @@ def test_not_changes_no_flags(model, bits, a, flags):
     check_flags(cpu, flags, ALL)
 
 
+# --- conditions read from what the last instruction left ---------------------------------
+def ref_condition(cc, f):
+    """Whether Jcc ``cc`` (0-15: O NO B NB Z NZ BE A S NS P NP L GE LE G) jumps on FLAGS ``f``."""
+    cf, zf, sf, of, pf = (f & CF) != 0, (f & ZF) != 0, (f & SF) != 0, (f & OF) != 0, (f & PF) != 0
+    test = (of, cf, zf, cf or zf, sf, pf, sf != of, zf or sf != of)[cc >> 1]
+    return test != bool(cc & 1)
+
+
+def ref_flags_after(op, a, b, flags, bits):
+    """FLAGS after ``op`` on AX/AL and BX/BL (``none``: the flags as loaded)."""
+    if op == "none":
+        return flags
+    if op in LOGIC:
+        return szp(LOGIC[op][1](a, b), bits)
+    if op in ("inc", "dec"):
+        _, f = ref_addsub("add" if op == "inc" else "sub", a, 1, 0, bits)
+        return (f & ~CF) | (flags & CF)
+    return ref_addsub(op, a, b, flags & CF, bits)[1]
+
+
+def flag_writer(op, bits):
+    if op == "none":
+        return []
+    if op in ("inc", "dec"):
+        if bits == 8:
+            return [0xFE, 0xC0 if op == "inc" else 0xC8]
+        return [0x40 if op == "inc" else 0x48]
+    base = LOGIC[op][0] if op in LOGIC else ALU_OPCODE[op]
+    return [base + (1 if bits == 16 else 0), 0xD8]
+
+
+@SETTINGS
+@given(models, st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"]),
+       st.sampled_from([8, 16]), st.integers(0, 15), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF),
+       arith_flags)
+def test_conditional_jumps_read_the_flags_the_last_instruction_left(model, op, bits, cc, a, b, flags):
+    """Jcc after each kind of flag writer (lazy results of ADD/SUB/logic/INC/DEC, and flags
+    loaded whole): CX counts 1 if the jump over ``INC CX`` was not taken."""
+    mask = (1 << bits) - 1
+    a &= mask
+    b &= mask
+    code = flag_writer(op, bits) + [0x70 + cc, 0x01, 0x41]   # Jcc +1; INC CX
+    cpu, _ = run(model, code, ax=a, bx=b, flags=flags)
+    taken = ref_condition(cc, ref_flags_after(op, a, b, flags, bits))
+    assert cpu.regs[1] == (0 if taken else 1), (op, cc)
+
+
+@SETTINGS
+@given(models, st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"]),
+       st.sampled_from([8, 16]), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), arith_flags)
+def test_adc_reads_the_carry_the_last_instruction_left(model, op, bits, a, b, flags):
+    """ADC CX,0 (CX = 0) after each kind of flag writer: CX is the carry it left."""
+    mask = (1 << bits) - 1
+    a &= mask
+    b &= mask
+    code = flag_writer(op, bits) + [0x83, 0xD1, 0x00]         # ADC CX,0
+    cpu, _ = run(model, code, ax=a, bx=b, flags=flags)
+    assert cpu.regs[1] == ref_flags_after(op, a, b, flags, bits) & CF, op
+
+
 # --- shifts and rotates ------------------------------------------------------------
 def ref_shift(op, v, count, cin, bits):
     """One bit per step, as the manuals describe the operation."""

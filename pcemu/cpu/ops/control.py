@@ -19,7 +19,7 @@ def c_z(cpu):
 
 
 def c_be(cpu):
-    return get_cf(cpu) != 0 or get_zf(cpu)
+    return get_cf(cpu) | get_zf(cpu)
 
 
 def c_s(cpu):

@@ -6,6 +6,8 @@ and default segment; the effective segment base and offset are left in
 and nothing is allocated.
 """
 
+import types
+
 from pcemu.hostjit import compile_apart
 
 from .memory import rb, rw, wb, ww
@@ -57,7 +59,6 @@ _DISP16_USED = tuple(1 if d >= 2 else 0 for d in EA_DISP)
 _DISP_BYTES = tuple((0, 1, 2, 2)[d] for d in EA_DISP)
 
 
-@compile_apart
 def ea(cpu, m):
     """Decode a memory ModRM: sets cpu.ea_seg (segment base) and cpu.ea_off.
 
@@ -80,11 +81,22 @@ def ea(cpu, m):
     cpu.ea_off = off
     return off
 
+
+# rm_read8 and rm_read16 are compiled apart themselves, and ``ea`` is inlined into them:
+# its one path compiled once more in each, a memory operand read is one call into compiled
+# code instead of two (a call costs a frame and a jitframe, about as much as a simple
+# instruction). Every other handler calls ``ea`` compiled apart; ``_ea_in_line`` is its twin,
+# the same code in a code object of its own, which PyPy inlines. A FreeDOS boot took 1.0%
+# fewer host instructions (valgrind); ``ea`` inlined into every handler, 1.0% more.
+_ea_in_line = types.FunctionType(ea.__code__.replace(co_name="ea_in_line"), ea.__globals__, "ea_in_line")
+ea = compile_apart(ea)
+
+
 @compile_apart
 def rm_read8(cpu, m):
     if m >= 0xC0:
         return get_r8(cpu.regs, m & 7)
-    ea(cpu, m)
+    _ea_in_line(cpu, m)
     return rb(cpu, (cpu.ea_seg + cpu.ea_off) & 0xFFFFF)
 
 
@@ -101,7 +113,7 @@ def rm_write8(cpu, m, v):
 def rm_read16(cpu, m):
     if m >= 0xC0:
         return cpu.regs[m & 7]
-    ea(cpu, m)
+    _ea_in_line(cpu, m)
     return rw(cpu, cpu.ea_seg, cpu.ea_off)
 
 
