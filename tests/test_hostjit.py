@@ -102,17 +102,21 @@ def test_a_reset_runs_post_held_again(jit, floppy):
         assert jit.calls == ["off", JIT_ON, "off"]
 
 
-def test_the_interpreter_loops_run_each_instruction_through_a_function_kept_apart(floppy):
+def test_the_interpreter_loops_run_each_instruction_through_a_function_kept_apart(floppy, monkeypatch):
     """Both interpreter loops (CPU.run and the translating tier's) run every instruction they
     interpret through CPU._exec_one, whose dispatch tree PyPy compiles on its own and calls
     from the loops' traces without inlining it; _exec_one itself is a prologue PyPy inlines
-    (kept apart too, the tree was compiled twice: see pcemu.hostjit)."""
+    (kept apart too, the tree was compiled twice: see pcemu.hostjit). All but Jcc, which the
+    loops run themselves, without that call (ops.control.run_jcc)."""
+    from pcemu.cpu import core, translate
     from pcemu.cpu.core import CPU
 
     assert CPU._exec_one.__code__ not in hostjit.kept_apart
+    run_jcc = core.run_jcc
     for tier in ("interp", "auto"):
         with Machine(floppies=[floppy], snapshot=True, translate=tier) as m:
             calls = []
+            jumps = []
             exec_one = m.cpu._exec_one
 
             def counting():
@@ -120,12 +124,20 @@ def test_the_interpreter_loops_run_each_instruction_through_a_function_kept_apar
                     calls.append(1)
                 exec_one()
 
+            def counting_jcc(cpu, ip, csb):
+                assert 0x70 <= cpu.data[csb + ip] <= 0x7F
+                jumps.append(1)
+                run_jcc(cpu, ip, csb)
+
             m.cpu._exec_one = counting
+            monkeypatch.setattr(core, "run_jcc", counting_jcc)
+            monkeypatch.setattr(translate, "run_jcc", counting_jcc)
             m.run(insns=5000)
             interpreted = m.cpu.icount - (m.cpu.translator.translated_insns if m.cpu.translator else 0)
             # all but the few run at a boundary (the instruction after STI or MOV SS, or
             # after a trap)
-            assert interpreted * 0.98 <= len(calls) <= interpreted and interpreted > 4000
+            assert interpreted * 0.98 <= len(calls) + len(jumps) <= interpreted and interpreted > 4000
+            assert len(jumps) > 300       # POST's loops
             assert m.cpu.dispatch_traced.__code__ in hostjit.kept_apart
 
 
@@ -235,7 +247,7 @@ def test_helpers_with_many_paths_are_compiled_apart():
     from pcemu.cpu.ops import flags, interrupts, modrm
 
     for fn in (modrm.ea, modrm.rm_read8, modrm.rm_read16, modrm.rm_write8, modrm.rm_write16,
-               interrupts.interrupt, flags.compute_flags, flags.get_of):
+               interrupts.interrupt, flags.compute_flags):
         assert fn.__code__ in hostjit.kept_apart, fn.__name__
 
 
@@ -252,7 +264,7 @@ def test_helpers_on_every_instruction_path_do_not_branch():
 
     for fn in (modrm.ea, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager,
                shifts.sh_shl, shifts.sh_shr, shifts._rot_flags, flags.get_cf, flags.get_zf, flags.get_sf,
-               flags.get_pf):
+               flags.get_pf, flags.get_of):
         jumps = [i.opname for i in dis.get_instructions(fn) if "JUMP_IF" in i.opname]
         assert not jumps, (fn.__name__, jumps)
 

@@ -23,6 +23,7 @@ from pcemu import hostjit, state
 from pcemu.cpu import ops
 from pcemu.cpu.dispatch import dispatcher, lookup_dispatcher
 from pcemu.cpu.ops import F_IF, F_TF, FLAGS_FIXED, FLAGS_STORED, K_NONE, compute_flags, interrupt
+from pcemu.cpu.ops.control import run_jcc
 
 MODELS = ("8086", "80186")
 
@@ -238,6 +239,8 @@ class CPU:
         start = self.icount
         end = start + max_insns
         exec_one = self._exec_one
+        sregs = self.sregs
+        data = self.data
         while True:
             if self.pending:
                 r = self._boundary()
@@ -256,8 +259,13 @@ class CPU:
             # the loops the translating tier takes over anyway.
             if self.icount >= end:
                 break
-            self.insn_ip = self.ip
-            exec_one()
+            ip = self.ip
+            self.insn_ip = ip
+            csb = sregs[1] << 4
+            if data[(csb + ip) & 0xFFFFF] >> 4 == 7:
+                run_jcc(self, ip, csb)     # Jcc without the call (see ops.control.run_jcc)
+            else:
+                exec_one()
         return self.icount - start
 
     def run_traced(self, max_insns, trace):

@@ -108,6 +108,7 @@ from pcemu.bus import CODE, MMIO, RAM, Memory
 from pcemu.cpu import opcodes, regioncache
 from pcemu.cpu.ops import (ARITH, EA_A, EA_B, EA_DISP, EA_SEG, F_AF, F_CF, F_OF, F_PF, F_SF, F_ZF,
                            NOT_ARITH, PARITY, compute_flags)
+from pcemu.cpu.ops.control import run_jcc
 
 HOT_ENTRIES = 1000       # entries at one CS:IP before it is translated
 BATCH = 4               # hot entry points compiled together
@@ -1424,6 +1425,7 @@ class Translator(object):
         entry_pages = self.entry_pages
         exec_one = cpu._exec_one
         sregs = cpu.sregs
+        data = cpu.data
         translated = 0
         while True:
             if cpu.pending:
@@ -1438,7 +1440,11 @@ class Translator(object):
                 break
             ip = cpu.ip
             cpu.insn_ip = ip
-            exec_one()   # compiled once, on its own (see pcemu.hostjit)
+            csb = sregs[1] << 4
+            if data[(csb + ip) & 0xFFFFF] >> 4 == 7:
+                run_jcc(cpu, ip, csb)
+            else:
+                exec_one()   # compiled once, on its own (see pcemu.hostjit)
             d = cpu.ip - ip
             if d > 6 or d <= 0:
                 # a jump: the one place a region can start

@@ -126,20 +126,27 @@ def get_pf(cpu):
     return ((PARITY[cpu.lf_res & 0xFF] >> 2) & lazy) | ((cpu.flags >> 2) & (lazy ^ 1))
 
 
-@compile_apart
+# Where OF comes from for each kind, as factors: cpu.flags (K_NONE), the signs of a sum's
+# operands and result (K_ADD, K_INC), or of a difference's (K_SUB, K_DEC); K_LOGIC clears it.
+_OF_IN_FLAGS = (1, 0, 0, 0, 0, 0)
+_OF_IN_SUM = (0, 1, 0, 0, 1, 0)
+_OF_IN_DIFFERENCE = (0, 0, 1, 0, 0, 1)
+
+
 def get_of(cpu):
+    """OF as 0 or 1, without a branch (see get_cf)."""
     k = cpu.lf_kind
-    if k == K_NONE:
-        return (cpu.flags & F_OF) != 0
-    if k == K_LOGIC:
-        return False
     a = cpu.lf_a
     b = cpu.lf_b
     r = cpu.lf_res
-    sign = (cpu.lf_mask >> 1) + 1
-    if k == K_ADD or k == K_INC:
-        return ((a ^ r) & (b ^ r) & sign) != 0
-    return ((a ^ b) & (a ^ r) & sign) != 0
+    top = 7 + ((cpu.lf_mask >> 12) & 8)
+    return (((cpu.flags >> 11) & _OF_IN_FLAGS[k]) | ((((a ^ r) & (b ^ r)) >> top) & _OF_IN_SUM[k])
+            | ((((a ^ b) & (a ^ r)) >> top) & _OF_IN_DIFFERENCE[k]))
+
+
+def flag_bits(cpu):
+    """CF, ZF, SF, OF and PF as bits 0-4 (what a conditional jump tests), without a branch."""
+    return get_cf(cpu) | (get_zf(cpu) << 1) | (get_sf(cpu) << 2) | (get_of(cpu) << 3) | (get_pf(cpu) << 4)
 
 
 def get_af(cpu):

@@ -14,7 +14,7 @@ from .additions_186 import (op_bound, op_enter, op_imul_gv_ev_ib, op_imul_gv_ev_
                             op_push_iv, op_pusha)
 from .alu import op_00_3d_alu
 from .bcd import op_aaa, op_aad, op_aam, op_aas, op_daa, op_das, op_salc
-from .control import (CONDITIONS, JCC, op_call_far, op_call_near, op_int, op_int3, op_into, op_iret, op_jcxz,
+from .control import (op_call_far, op_call_near, op_int, op_int3, op_into, op_iret, op_jcc, op_jcxz,
                       op_jmp_far, op_jmp_near, op_jmp_short, op_loop, op_loopnz, op_loopz, op_ret, op_ret_imm,
                       op_retf, op_retf_imm)
 from .flag_ops import op_clc, op_cld, op_cli, op_cmc, op_hlt, op_stc, op_std, op_sti
@@ -67,8 +67,6 @@ def _specialise():
         name = src.add(row_handler_name(first, last), template, reg=REG_OF_OPCODE)
         for op in range(first, last + 1):
             common[op] = name
-    for n in range(16):
-        common[0x70 + n] = add(0x70 + n, JCC, cond=CONDITIONS[n >> 1].__name__, neg="not " if n & 1 else "")
     common[0xA6] = add(0xA6, CMPS, width=1, mask=0xFF)
     common[0xA7] = add(0xA7, CMPS, width=2, mask=0xFFFF)
     common[0xAE] = add(0xAE, SCAS, width=1, mask=0xFF)
@@ -100,7 +98,8 @@ def _build_8086():
         if op & 7 < 6:
             t[op] = op_00_3d_alu
     for n in range(16):
-        t[0x60 + n] = t[0x70 + n]  # 8086: 60-6F decode as 70-7F
+        t[0x70 + n] = op_jcc
+        t[0x60 + n] = op_jcc  # 8086: 60-6F decode as 70-7F
     t[0x27] = op_daa
     t[0x2F] = op_das
     t[0x37] = op_aaa
