@@ -241,6 +241,7 @@ class CPU:
         exec_one = self._exec_one
         sregs = self.sregs
         data = self.data
+        jcc_in_loop = hostjit.pypyjit is not None    # see ops.control.run_jcc
         while True:
             if self.pending:
                 r = self._boundary()
@@ -262,7 +263,7 @@ class CPU:
             ip = self.ip
             self.insn_ip = ip
             csb = sregs[1] << 4
-            if data[(csb + ip) & 0xFFFFF] >> 4 == 7:
+            if jcc_in_loop and data[(csb + ip) & 0xFFFFF] >> 4 == 7:
                 run_jcc(self, ip, csb)     # Jcc without the call (see ops.control.run_jcc)
             else:
                 exec_one()

@@ -1426,6 +1426,7 @@ class Translator(object):
         exec_one = cpu._exec_one
         sregs = cpu.sregs
         data = cpu.data
+        jcc_in_loop = hostjit.pypyjit is not None    # see ops.control.run_jcc
         translated = 0
         while True:
             if cpu.pending:
@@ -1441,7 +1442,7 @@ class Translator(object):
             ip = cpu.ip
             cpu.insn_ip = ip
             csb = sregs[1] << 4
-            if data[(csb + ip) & 0xFFFFF] >> 4 == 7:
+            if jcc_in_loop and data[(csb + ip) & 0xFFFFF] >> 4 == 7:
                 run_jcc(cpu, ip, csb)
             else:
                 exec_one()   # compiled once, on its own (see pcemu.hostjit)

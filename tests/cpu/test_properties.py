@@ -236,6 +236,29 @@ def test_adc_reads_the_carry_the_last_instruction_left(model, op, bits, a, b, fl
     assert cpu.regs[1] == ref_flags_after(op, a, b, flags, bits) & CF, op
 
 
+@SETTINGS
+@given(models, st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"]),
+       st.sampled_from([8, 16]), st.integers(0, 15), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF),
+       arith_flags)
+def test_both_jcc_handlers_and_carry_readers_agree(model, op, bits, cc, a, b, flags):
+    """Jcc and CF have one form for PyPy's traces (arithmetic, no branch) and one for CPython
+    (a branch, fewer operations); a process uses one of them: both must agree."""
+    from pcemu.cpu.ops import control
+    from pcemu.cpu.ops import flags as flag_readers
+
+    mask = (1 << bits) - 1
+    cpu, _ = run(model, flag_writer(op, bits), ax=a & mask, bx=b & mask, flags=flags)
+    assert flag_readers.get_cf(cpu) == flag_readers._get_cf_by_kind(cpu)
+    ips = []
+    for handler in (control.jcc_traced, control.jcc_untraced):
+        cpu.data[(cpu.sregs[1] << 4) + 0x100:(cpu.sregs[1] << 4) + 0x102] = bytes([0x70 + cc, 0x10])
+        cpu.csb = cpu.sregs[1] << 4
+        cpu.ip = 0x101
+        handler(cpu)
+        ips.append(cpu.ip)
+    assert ips[0] == ips[1] and ips[0] in (0x102, 0x112)
+
+
 # --- shifts and rotates ------------------------------------------------------------
 def ref_shift(op, v, count, cin, bits):
     """One bit per step, as the manuals describe the operation."""
