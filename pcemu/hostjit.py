@@ -32,7 +32,7 @@ FreeDOS boot and of the race's guest, one after the other:
     (since without a branch; inlined again inside rm_read8/16: boot -1.0%, see ops.modrm)
   ops.interrupts.interrupt, ops.flags.compute_flags            boot -2.8%   race -4.4%
   ops.flags.get_cf, get_of                                     boot -3.5%   race -0.5%
-    (get_cf since computed without a branch, and inlined: boot -1.5%, see ops.flags)
+    (both since computed without a branch, and inlined: see ops.flags)
   ops.modrm.rm_read8/16, rm_write8/16                          boot -4.2%   race +1.3%
 
 Tried and not kept: push/pop (+0.4%, +0.2%), CPU._boundary (0%, +1.3%), the port
