@@ -177,6 +177,10 @@ def test_not_changes_no_flags(model, bits, a, flags):
 
 
 # --- conditions read from what the last instruction left ---------------------------------
+# the instructions that leave flags behind (``none``: the flags as loaded, no instruction)
+flag_writers = st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"])
+
+
 def ref_condition(cc, f):
     """Whether Jcc ``cc`` (0-15: O NO B NB Z NZ BE A S NS P NP L GE LE G) jumps on FLAGS ``f``."""
     cf, zf, sf, of, pf = (f & CF) != 0, (f & ZF) != 0, (f & SF) != 0, (f & OF) != 0, (f & PF) != 0
@@ -208,7 +212,7 @@ def flag_writer(op, bits):
 
 
 @SETTINGS
-@given(models, st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"]),
+@given(models, flag_writers,
        st.sampled_from([8, 16]), st.integers(0, 15), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF),
        arith_flags)
 def test_conditional_jumps_read_the_flags_the_last_instruction_left(model, op, bits, cc, a, b, flags):
@@ -224,7 +228,7 @@ def test_conditional_jumps_read_the_flags_the_last_instruction_left(model, op, b
 
 
 @SETTINGS
-@given(models, st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"]),
+@given(models, flag_writers,
        st.sampled_from([8, 16]), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF), arith_flags)
 def test_adc_reads_the_carry_the_last_instruction_left(model, op, bits, a, b, flags):
     """ADC CX,0 (CX = 0) after each kind of flag writer: CX is the carry it left."""
@@ -237,7 +241,7 @@ def test_adc_reads_the_carry_the_last_instruction_left(model, op, bits, a, b, fl
 
 
 @SETTINGS
-@given(models, st.sampled_from(sorted(ALU_OPCODE) + sorted(LOGIC) + ["inc", "dec", "none"]),
+@given(models, flag_writers,
        st.sampled_from([8, 16]), st.integers(0, 15), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF),
        arith_flags)
 def test_both_jcc_handlers_and_carry_readers_agree(model, op, bits, cc, a, b, flags):

@@ -73,7 +73,9 @@ def run_jcc(cpu, ip, csb):
     """Execute the Jcc at CS:IP (CS << 4 = ``csb``) as CPU._exec_one would, without the call
     into the dispatch tree: the run loops test the opcode byte for 70-7F first. A fifth of a
     FreeDOS boot's instructions are Jcc, and a call into code compiled apart costs about as
-    much as a simple instruction (a frame and a jitframe)."""
+    much as a simple instruction (a frame and a jitframe). Under PyPy only (``jcc_in_loop``
+    in the loops): without a JIT there is no such call, and the test on every instruction
+    would only add to the table dispatch."""
     cpu.ip = (ip + 1) & 0xFFFF
     cpu.icount += 1
     cpu.csb = csb
