@@ -17,7 +17,7 @@ from pcemu.cpu.ops import generated, strings
 from pcemu.devices.ata import AtaChannel
 from pcemu.disk import DiskImage
 
-BLOCK_PATHS = ("_block_move", "_block_load", "_block_scan", "_block_compare",
+BLOCK_PATHS = ("_block_move", "_block_fill", "_block_load", "_block_scan", "_block_compare",
                "_block_in", "_block_out")
 OPCODES = {"movsb": 0xA4, "movsw": 0xA5, "cmpsb": 0xA6, "cmpsw": 0xA7, "stosb": 0xAA, "stosw": 0xAB,
            "lodsb": 0xAC, "lodsw": 0xAD, "scasb": 0xAE, "scasw": 0xAF}
@@ -153,7 +153,8 @@ def count_element_writes(monkeypatch):
     return writes
 
 
-@pytest.mark.parametrize("op,df", [("movsb", False), ("movsw", False), ("movsw", True), ("movsb", True)])
+@pytest.mark.parametrize("op,df", [("movsb", False), ("movsw", False), ("movsw", True), ("movsb", True),
+                                   ("stosb", False), ("stosw", False), ("stosb", True), ("stosw", True)])
 def test_plain_ram_chunks_move_as_slices(monkeypatch, op, df):
     # Without the slice paths every element goes through wb/ww.
     writes = count_element_writes(monkeypatch)

@@ -22,10 +22,7 @@ from .registers import AX, CX, DI, DS, DX, ES, SI
 #
 # Short strings stay on the element loop: below BLOCK_MIN elements the slice
 # path's checks cost more than they save (most of the 26,000 REP MOVSB in a
-# FreeDOS boot move fewer than 8 bytes). REP STOS keeps its element loop:
-# with it as a slice fill (bytes * n, or a doubling copy) PyPy traced 45%
-# more loops and bridges over a FreeDOS boot, which took 1.6x the CPU time
-# (the same guest instructions; measured with PYPYLOG=jit-summary).
+# FreeDOS boot move fewer than 8 bytes).
 BLOCK_MIN = 64
 CHUNK = 1024  # REP iterations per boundary, so IRQs can land mid-string
 # A chunk spans at most two 4 KiB pages, so checking its first and last page
@@ -96,6 +93,37 @@ def _block_move(cpu, width):
     if down:
         nbytes = -nbytes
     r[SI] = (si + nbytes) & 0xFFFF
+    r[DI] = (di + nbytes) & 0xFFFF
+    n -= count
+    r[CX] = n
+    if n:
+        cpu.ip = cpu.insn_ip
+    return True
+
+
+def _block_fill(cpu, width):
+    """REP STOS chunk as a slice fill of RAM; False if the element loop must do it."""
+    r = cpu.regs
+    n = r[CX]
+    count = n if n < CHUNK else CHUNK
+    if count < BLOCK_MIN:
+        return False
+    down = cpu.flags & F_DF
+    di = r[DI]
+    dst = _span(cpu.sregs[ES] << 4, di, count, width, down)
+    if dst is None:
+        return False
+    dlo, dhi = dst
+    if not _ram_range(cpu, dlo, dhi):
+        return False
+    ax = r[AX]
+    if width == 1:
+        cpu.data[dlo:dhi] = bytes((ax & 0xFF,)) * count
+    else:
+        cpu.data[dlo:dhi] = bytes((ax & 0xFF, ax >> 8)) * count
+    nbytes = dhi - dlo
+    if down:
+        nbytes = -nbytes
     r[DI] = (di + nbytes) & 0xFFFF
     n -= count
     r[CX] = n
@@ -360,6 +388,8 @@ def op_stosb(cpu):
         wb(cpu, (dst + r[DI]) & 0xFFFFF, al)
         r[DI] = (r[DI] + d) & 0xFFFF
         return
+    if _block_fill(cpu, 1):
+        return
     n = r[CX]
     budget = CHUNK
     di = r[DI]
@@ -382,6 +412,8 @@ def op_stosw(cpu):
     if not cpu.rep:
         ww(cpu, dst, r[DI], ax)
         r[DI] = (r[DI] + d) & 0xFFFF
+        return
+    if _block_fill(cpu, 2):
         return
     n = r[CX]
     budget = CHUNK
