@@ -253,16 +253,17 @@ def test_helpers_with_many_paths_are_compiled_apart():
 
 def test_helpers_on_every_instruction_path_do_not_branch():
     """Effective addresses, byte registers, sign-extended bytes, eagerly set SZP flags, the
-    flags of SHL, SHR and the rotates, and CF, ZF, SF and PF read from a pending result, are
+    flags of SHL, SHR and the rotates, the ALU's eight operations (the carry of ADC and SBB
+    included), and CF, ZF, SF and PF read from a pending result, are
     computed by arithmetic, without a conditional jump:
     under PyPy each branch in them makes each of its outcomes a path of its own, compiled
     again in every handler that calls them (bridges: 2-3 ms of a cold boot each; see the
     comments in these modules)."""
     import dis
 
-    from pcemu.cpu.ops import flags, memory, modrm, registers, shifts
+    from pcemu.cpu.ops import alu, flags, memory, modrm, registers, shifts
 
-    for fn in (modrm.ea, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager,
+    for fn in (modrm.ea, alu.alu_any, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager,
                shifts.sh_shl, shifts.sh_shr, shifts._rot_flags, flags.get_cf, flags.get_zf, flags.get_sf,
                flags.get_pf, flags.get_of):
         jumps = [i.opname for i in dis.get_instructions(fn) if "JUMP_IF" in i.opname]

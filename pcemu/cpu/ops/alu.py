@@ -1,5 +1,7 @@
 """The ALU: ADD OR ADC SBB AND SUB XOR CMP, INC/DEC flags, and the 00-3D opcode forms."""
 
+from pcemu import hostjit
+
 from .flags import F_CF, K_ADD, K_LOGIC, K_SUB, get_cf
 from .memory import fetch16, fetch8, rb, rw, wb, ww
 from .modrm import ea, rm_read16, rm_read8
@@ -48,7 +50,9 @@ def inc_dec_flags(cpu, a, r, m, kind):
 # The eight operations by number (bits 3-5 of the opcodes 00-3D, the ModRM reg field of
 # group 1) as factors of one sum, so that under PyPy all of them are one compiled path: a
 # branch per operation (or a handler per opcode) made a path per operation and form, and a
-# FreeDOS boot met 47 of them. ADC and SBB, which read the carry, take a path of their own.
+# FreeDOS boot met 47 of them. The carry ADC adds and SBB subtracts is read for all eight
+# (times 0 for the others): a branch on it made ADC and SBB a path of their own in each form,
+# six bridges of a boot.
 _SUM = (1, 0, 1, 0, 0, 0, 0, 0)            # ADD ADC
 _DIFFERENCE = (0, 0, 0, 1, 0, 1, 0, 1)     # SBB SUB CMP
 _OR = (0, 1, 0, 0, 0, 0, 0, 0)
@@ -62,6 +66,19 @@ ALU_WRITES = (1, 1, 1, 1, 1, 1, 1, 0)      # CMP only compares
 def alu_any(cpu, k, a, b, m):
     """ALU operation ``k`` (0-7: ADD OR ADC SBB AND SUB XOR CMP) on ``a`` and ``b``; returns
     the masked result, recording flags as the functions above do."""
+    r = ((a + b) * _SUM[k] + (a - b) * _DIFFERENCE[k] + (a | b) * _OR[k] + (a & b) * _AND[k]
+         + (a ^ b) * _XOR[k] + _CARRY[k] * get_cf(cpu))
+    cpu.lf_kind = _KIND[k]
+    cpu.lf_a = a
+    cpu.lf_b = b
+    cpu.lf_res = r
+    cpu.lf_mask = m
+    return r & m
+
+
+def _alu_any_by_branch(cpu, k, a, b, m):
+    """alu_any for an interpreter without a JIT (CPython), where reading CF is a call that
+    only ADC and SBB need."""
     c = _CARRY[k]
     if c:
         c *= get_cf(cpu)
@@ -73,6 +90,10 @@ def alu_any(cpu, k, a, b, m):
     cpu.lf_res = r
     cpu.lf_mask = m
     return r & m
+
+
+if hostjit.pypyjit is None:
+    alu_any = _alu_any_by_branch
 
 
 def op_00_3d_alu(cpu):
