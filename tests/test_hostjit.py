@@ -263,7 +263,7 @@ def test_helpers_on_every_instruction_path_do_not_branch():
 
     from pcemu.cpu.ops import alu, flags, memory, modrm, registers, shifts
 
-    for fn in (modrm.ea, alu.alu_any, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager,
+    for fn in (modrm.ea, alu._alu_any_arith, registers.get_r8, registers.set_r8, memory.fetch_s8, flags.set_szp_eager,
                shifts.sh_shl, shifts.sh_shr, shifts._rot_flags, flags.get_cf, flags.get_zf, flags.get_sf,
                flags.get_pf, flags.get_of):
         jumps = [i.opname for i in dis.get_instructions(fn) if "JUMP_IF" in i.opname]

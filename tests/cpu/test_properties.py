@@ -245,14 +245,26 @@ def test_adc_reads_the_carry_the_last_instruction_left(model, op, bits, a, b, fl
        st.sampled_from([8, 16]), st.integers(0, 15), st.integers(0, 0xFFFF), st.integers(0, 0xFFFF),
        arith_flags)
 def test_both_jcc_handlers_and_carry_readers_agree(model, op, bits, cc, a, b, flags):
-    """Jcc and CF have one form for PyPy's traces (arithmetic, no branch) and one for CPython
-    (a branch, fewer operations); a process uses one of them: both must agree."""
-    from pcemu.cpu.ops import control
+    """Jcc, CF and the ALU have one form for PyPy's traces (arithmetic, no branch) and one for
+    CPython (a branch, fewer operations); a process uses one of them: both must agree."""
+    from pcemu.cpu.ops import alu, control
     from pcemu.cpu.ops import flags as flag_readers
 
     mask = (1 << bits) - 1
     cpu, _ = run(model, flag_writer(op, bits), ax=a & mask, bx=b & mask, flags=flags)
     assert flag_readers.get_cf(cpu) == flag_readers._get_cf_by_kind(cpu)
+    lazy = ("lf_kind", "lf_a", "lf_b", "lf_res", "lf_mask", "flags")
+    before = [getattr(cpu, f) for f in lazy]
+    for k in range(8):                      # ADD OR ADC SBB AND SUB XOR CMP on the flags left
+        results = []
+        for form in (alu._alu_any_arith, alu._alu_any_by_branch):
+            for f, v in zip(lazy, before):
+                setattr(cpu, f, v)
+            value = form(cpu, k, b & mask, a & mask, mask)
+            results.append((value, [getattr(cpu, f) for f in lazy]))
+        assert results[0] == results[1], k
+    for f, v in zip(lazy, before):
+        setattr(cpu, f, v)
     ips = []
     for handler in (control.jcc_traced, control.jcc_untraced):
         cpu.data[(cpu.sregs[1] << 4) + 0x100:(cpu.sregs[1] << 4) + 0x102] = bytes([0x70 + cc, 0x10])

@@ -63,9 +63,9 @@ _KIND = (K_ADD, K_LOGIC, K_ADD, K_SUB, K_LOGIC, K_SUB, K_LOGIC, K_SUB)
 ALU_WRITES = (1, 1, 1, 1, 1, 1, 1, 0)      # CMP only compares
 
 
-def alu_any(cpu, k, a, b, m):
+def _alu_any_arith(cpu, k, a, b, m):
     """ALU operation ``k`` (0-7: ADD OR ADC SBB AND SUB XOR CMP) on ``a`` and ``b``; returns
-    the masked result, recording flags as the functions above do."""
+    the masked result, recording flags as the functions above do. ``alu_any`` under PyPy."""
     r = ((a + b) * _SUM[k] + (a - b) * _DIFFERENCE[k] + (a | b) * _OR[k] + (a & b) * _AND[k]
          + (a ^ b) * _XOR[k] + _CARRY[k] * get_cf(cpu))
     cpu.lf_kind = _KIND[k]
@@ -77,7 +77,7 @@ def alu_any(cpu, k, a, b, m):
 
 
 def _alu_any_by_branch(cpu, k, a, b, m):
-    """alu_any for an interpreter without a JIT (CPython), where reading CF is a call that
+    """``alu_any`` for an interpreter without a JIT (CPython), where reading CF is a call that
     only ADC and SBB need."""
     c = _CARRY[k]
     if c:
@@ -92,8 +92,7 @@ def _alu_any_by_branch(cpu, k, a, b, m):
     return r & m
 
 
-if hostjit.pypyjit is None:
-    alu_any = _alu_any_by_branch
+alu_any = _alu_any_arith if hostjit.pypyjit is not None else _alu_any_by_branch
 
 
 def op_00_3d_alu(cpu):
