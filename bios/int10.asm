@@ -19,7 +19,7 @@ int10_framed:
         SAVE_FRAME
         mov si, BDA_SEG
         mov ds, si
-        mov byte [PV_KB_IDLE], 0    ; real work in between: not an idle spin
+        KB_NOT_IDLE
         mov si, ax
         mov al, ah
         xor ah, ah
@@ -629,7 +629,7 @@ vid_teletype_short:
         SAVE_REGS ds, es, ax, bx, dx, di
         mov di, BDA_SEG
         mov ds, di
-        mov byte [PV_KB_IDLE], 0    ; real work in between: not an idle spin
+        KB_NOT_IDLE
         cmp al, 0Dh
         jbe .framed                 ; CR, LF, BS, BEL are control functions
         cmp byte [PV_VID_CLASS], VC_MONO

@@ -7,7 +7,7 @@ int13_handler:
         SAVE_FRAME
         mov si, BDA_SEG
         mov ds, si
-        mov byte [PV_KB_IDLE], 0    ; real work in between: not an idle spin
+        KB_NOT_IDLE
         cmp dl, 80h
         jae .disk
         jmp int13_floppy

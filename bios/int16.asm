@@ -1,27 +1,42 @@
 ; int16.asm - keyboard services over the 40:1E buffer that INT 09h and the
 ; serial console fill.
 
-; A program spinning on AH=01h/11h polls hundreds of times per timer tick;
-; DOS checking for Ctrl+C between pieces of real work polls a few times.
-; Sleeping (HLT until the next interrupt) once a tick has seen KB_IDLE_POLLS
-; empty polls spares the host CPU without slowing the latter down much.
-; FreeDOS's kernel polls in bursts while it boots: at 64 a tick the BIOS
-; halted it for 13 ticks (0.5 s of a 1.44M floppy's boot, 23 ticks to the
-; prompt against 10 at 127, the most the count holds). A caller only sleeps
-; once two ticks in a row ran out of polls (PV_KB_FULL_TICK): a burst fills
-; one.
-; A caller that has run out of polls in every tick for KB_SPIN_TICKS ticks
-; (a second) with nothing else in between - no key, no INT 10h/13h call -
-; is idle for sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls
-; a tick from then on (2: FreeDOS's prompt then costs ~10,000 instructions a
-; second, 3.5% of a host core under PyPy; 8 cost 37,000 and 5-7%). A shorter streak is not enough: DOS's DIR polls for
-; Ctrl+C 64 times in a few ten thousand instructions while it reads a cached
-; directory. PV_KB_IDLE holds the count in bits 0-6 and the streak in bit 7;
-; PV_KB_SPIN_TICK the tick the streak began.
-KB_IDLE_POLLS equ 127
-KB_SPIN_POLLS equ 2
-KB_SPIN_TICKS equ 18
-KB_SPINNING   equ 80h
+; A program waiting for a key spins on AH=01h/11h; DOS polls the same way
+; for Ctrl+C between pieces of real work. The BIOS can only tell them apart
+; by how often they poll: it counts the empty polls of each timer tick.
+; Sleeping (HLT until the next interrupt) after KB_IDLE_POLLS of them spares
+; the host CPU, but a caller taken for idle when it is working loses the
+; rest of its tick. Under an emulator running 10-15 MIPS, FreeDOS's kernel
+; and FreeCOM poll for Ctrl+C 250-600 times a tick while they read CONFIG.SYS
+; and AUTOEXEC.BAT (one poll every 450-1,300 instructions, for a few ticks),
+; its prompt 1,700-2,400 times (every ~220) and its F5/F8 wait 3,600-4,500
+; (every ~100). So a caller sleeps only once it has had a dense tick, at
+; least KB_DENSE_BLOCKS x 128 empty polls and nothing else, followed by one
+; that ran out: before, sleeping after two ticks that ran out halted the
+; full FreeDOS floppy's boot 7 times (0.3 s). A tick in which the caller
+; slept counts as dense unless it had work (a key, INT 10h/13h) before the
+; sleep: the caller keeps sleeping, and DOS back at its prompt after a short
+; command sleeps within the tick of the key (its "last tick was dense"
+; stands). A slower machine (CPython) may never poll that densely: a caller
+; that has run out of polls in KB_SLOW_TICKS ticks in a row sleeps too.
+; A caller that has slept in every tick for KB_SPIN_TICKS ticks (a second)
+; with nothing else in between - no key, no INT 10h/13h call - is idle for
+; sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls a tick from
+; then on (2: FreeDOS's prompt then costs ~10,000 instructions a second,
+; 3.5% of a host core under PyPy; 8 cost 37,000 and 5-7%). A shorter streak
+; is not enough: DOS's DIR polls for Ctrl+C 64 times in a few ten thousand
+; instructions while it reads a cached directory.
+; PV_KB_IDLE holds the tick's count mod 128 in bits 0-6 and "sleeps" in
+; bit 7; PV_KB_DENSITY the 128-poll blocks and "the last tick was dense";
+; PV_KB_RUNS the ticks in a row that ran out, "this one has" and "this one
+; had work"; PV_KB_SPIN_TICK the tick the caller began to sleep.
+KB_IDLE_POLLS   equ 127
+KB_DENSE_BLOCKS equ 8           ; 1,024 polls
+KB_SLOW_TICKS   equ 18
+KB_SPIN_POLLS   equ 2
+KB_SPIN_TICKS   equ 18
+KB_SPINNING     equ 80h         ; PV_KB_IDLE
+KB_RUNS_MASK    equ 3Fh         ; PV_KB_RUNS (KB_RAN_OUT, KB_ACTIVE: bda.inc)
 
 int16_handler:
         sti
@@ -114,7 +129,7 @@ kb_to_plain:
 
 ; AH=00h: wait for a key, remove it, AX = key (compatible form)
 kb_read:
-        mov byte [PV_KB_IDLE], 0
+        KB_NOT_IDLE
         call kb_first
         jc .wait
         call kb_remove
@@ -129,7 +144,7 @@ kb_read:
 
 ; AH=10h: as 00h but enhanced keys unchanged
 kb_read_ext:
-        mov byte [PV_KB_IDLE], 0
+        KB_NOT_IDLE
         call kb_first
         jc .wait
         call kb_remove
@@ -158,7 +173,7 @@ kb_peek_ext:
         jc kb_peek_empty
         sti
 kb_peek_found:
-        mov byte [PV_KB_IDLE], 0
+        KB_NOT_IDLE
         mov [bp+F_AX], ax
         FRAME_CLZ
         jmp int16_done
@@ -201,13 +216,13 @@ kb_peek_empty:
 
 ; Count an empty poll within the current timer tick (INT 10h and INT 13h
 ; calls restart the count: the caller is doing real work), and HLT until the
-; next interrupt once the tick has seen its share. DS = 40h; changes AX.
+; next interrupt once the tick has seen its share and the caller is known to
+; spin (see the top of this file). DS = 40h; changes AX.
 kb_count_empty_poll:
         mov al, [BDA_TICKS]
         cmp al, [PV_KB_IDLE_TICK]
         je .same_tick
-        mov [PV_KB_IDLE_TICK], al
-        and byte [PV_KB_IDLE], KB_SPINNING  ; a new tick: count from 0, keep the streak
+        call kb_poll_new_tick
 .same_tick:
         inc byte [PV_KB_IDLE]
         mov ah, KB_IDLE_POLLS
@@ -225,21 +240,58 @@ kb_count_empty_poll:
         and al, ~KB_SPINNING & 0FFh
         cmp al, ah
         jb .out
+        or byte [PV_KB_RUNS], KB_RAN_OUT
         test byte [PV_KB_IDLE], KB_SPINNING
         jnz .sleep
-        mov al, [BDA_TICKS]                 ; not spinning yet: only a second full
-        dec al                              ; tick in a row is (a burst is one)
-        cmp al, [PV_KB_FULL_TICK]
-        je .spins
-        inc al
-        mov [PV_KB_FULL_TICK], al
-        dec byte [PV_KB_IDLE]               ; stay at the limit (the count is 7 bits)
+        test byte [PV_KB_DENSITY], KB_DENSE_PREV
+        jnz .spins
+        mov al, [PV_KB_RUNS]
+        and al, KB_RUNS_MASK
+        cmp al, KB_SLOW_TICKS
+        jae .spins
+        mov byte [PV_KB_IDLE], 0            ; not known to spin: count on, in blocks
+        mov al, [PV_KB_DENSITY]
+        and al, ~KB_DENSE_PREV & 0FFh
+        cmp al, 7Fh                         ; (at most 127 blocks)
+        je .out
+        inc byte [PV_KB_DENSITY]
         ret
-.spins: inc al
+.spins: mov al, [BDA_TICKS]
         mov [PV_KB_SPIN_TICK], al           ; the streak begins
 .sleep: mov byte [PV_KB_IDLE], KB_SPINNING
-        hlt
+        test byte [PV_KB_RUNS], KB_ACTIVE
+        jnz .halt
+        or byte [PV_KB_DENSITY], KB_DENSE_BLOCKS   ; a tick spent sleeping is dense
+.halt:  hlt
 .out:   ret
+
+; The first empty poll of a tick (AL = its low byte): close the books of the
+; last tick that had polls. Its density and whether it ran out count only
+; for the tick right after it. DS = 40h; changes AX.
+kb_poll_new_tick:
+        mov ah, al
+        sub ah, [PV_KB_IDLE_TICK]
+        mov [PV_KB_IDLE_TICK], al
+        and byte [PV_KB_IDLE], KB_SPINNING  ; count from 0, keep the streak
+        mov al, [PV_KB_DENSITY]
+        mov byte [PV_KB_DENSITY], 0
+        cmp ah, 1
+        jne .gap
+        and al, ~KB_DENSE_PREV & 0FFh
+        cmp al, KB_DENSE_BLOCKS
+        jb .sparse
+        mov byte [PV_KB_DENSITY], KB_DENSE_PREV
+.sparse:
+        mov al, [PV_KB_RUNS]
+        test al, KB_RAN_OUT
+        jz .gap
+        and al, KB_RUNS_MASK
+        cmp al, KB_RUNS_MASK                ; (at most 63)
+        adc al, 0
+        mov [PV_KB_RUNS], al                ; a new tick: no work in it yet
+        ret
+.gap:   mov byte [PV_KB_RUNS], 0            ; a tick without enough polls between
+        ret
 
 ; AH=02h: AL = shift flags
 kb_shift:

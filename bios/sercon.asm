@@ -37,9 +37,9 @@ sercon_tick:
         cmp byte [PV_SER_STATE], SER_ESC
         jne .out
         push ax
-        mov ax, [BDA_TICKS]
-        sub ax, [PV_SER_ESCTICK]
-        cmp ax, SER_ESC_TIMEOUT
+        mov al, [BDA_TICKS]
+        sub al, [PV_SER_ESCTICK]            ; ticks since the ESC (mod 256)
+        cmp al, SER_ESC_TIMEOUT
         jb .wait
         mov byte [PV_SER_STATE], SER_NORMAL
         mov ax, 011Bh
@@ -232,8 +232,8 @@ sercon_plain:
         call sercon_scan_for
         jmp kbd_buffer_put
 .esc:   mov byte [PV_SER_STATE], SER_ESC
-        mov ax, [BDA_TICKS]
-        mov [PV_SER_ESCTICK], ax
+        mov al, [BDA_TICKS]
+        mov [PV_SER_ESCTICK], al
         ret
 .cr:    mov byte [PV_SER_LASTCR], 1
 .enter: mov ax, 1C0Dh

@@ -1,10 +1,15 @@
-"""DOS idling at its prompt costs few guest instructions: after a second in which every timer
-tick ran out of empty INT 16h AH=01h/11h polls, the BIOS halts the CPU after a few polls per tick
-(the 8254 at 18.2 Hz wakes it); a key typed then is still taken at once, and a command that polls
-for Ctrl+C while it works (DIR over a cached directory) is not mistaken for idling."""
+"""DOS idling at its prompt costs few guest instructions: a caller that polls INT 16h AH=01h/11h
+densely (over 1,024 empty polls in a timer tick) is halted after 127 polls a tick from the next
+tick on, and after 2 a tick once it has done so for a second (the 8254 at 18.2 Hz wakes it); a
+key typed then is still taken at once. A caller polling for Ctrl+C while it works - FreeDOS's
+kernel and FreeCOM reading CONFIG.SYS and AUTOEXEC.BAT, DIR over a cached directory, a program
+checking for a key between frames - is not halted: those poll a few hundred times a tick."""
+import subprocess
+
+from pcemu.clock import NS_PER_INSN
 from pcemu.machine import Machine
 
-from conftest import image_path
+from conftest import image_path, require_tool
 
 # FreeDOS's prompt loop is ~230 instructions a poll: 127 polls a tick (the limit before a
 # caller is known to spin) would be ~530,000 instructions a second; 2 are ~10,000 (8, before,
@@ -28,13 +33,118 @@ def test_idle_prompt_is_cheap_and_still_answers_keys():
         assert "bytes free" in m.screen_text()
 
 
+def halted_ns(m):
+    """Guest time the virtual clock has skipped while the CPU halted."""
+    return m.clock.now() - m.cpu.icount * NS_PER_INSN
+
+
+def ticks(m):
+    return m.mem.data[0x46C] | (m.mem.data[0x46D] << 8)
+
+
 def test_the_boot_is_not_taken_for_idling():
-    """FreeDOS's kernel polls the keyboard in bursts while it boots (its console driver,
-    checking for Ctrl+C); halting it there made the boot wait for timer ticks. With the virtual
-    clock the time a boot takes shows in the BIOS tick count at the prompt."""
+    """FreeDOS's kernel and FreeCOM poll for Ctrl+C every 450-1,300 instructions while they read
+    CONFIG.SYS and AUTOEXEC.BAT; halting them made a boot wait for timer ticks (0.06 s of the
+    minimal floppy's 0.45 s of guest time, 7 halts and 0.3 s of a full floppy's realtime boot)."""
     with Machine(floppies=[image_path("freedos-minimal-1440k.img")], clock="virtual", snapshot=True) as m:
         assert m.run_until_text("A:\\>", timeout=120)
-        ticks = m.mem.data[0x46C] | (m.mem.data[0x46D] << 8)
-        # 3.9M instructions: 6 ticks of virtual time without halts; 23 halting after 64 polls
-        # in a tick, 10 after 127
-        assert ticks <= 8, ticks
+        # POST halts for 0.5 ms while the keyboard controller tests itself
+        assert halted_ns(m) < 1_000_000, halted_ns(m)
+
+
+def test_the_full_floppy_halts_only_while_its_kernel_waits_for_f5_f8():
+    """The kernel of the full floppy waits two seconds (36 ticks) for F5/F8, polling AH=01h some
+    4,500 times a tick: the BIOS halts it there, and nowhere else before the prompt."""
+    with Machine(floppies=[image_path("freedos-full-1440k.img")], clock="virtual", snapshot=True) as m:
+        assert m.run_until_text("F5", timeout=120)
+        assert halted_ns(m) < 1_000_000
+        shown = ticks(m)
+        last = {"halted": halted_ns(m), "tick": shown}
+
+        def at_prompt(m):
+            if halted_ns(m) != last["halted"]:
+                last["halted"], last["tick"] = halted_ns(m), ticks(m)
+            return "A:\\>" in m.screen_text()
+
+        assert m.run_until(at_prompt, timeout=120)
+        assert last["tick"] - shown <= 37
+        assert 1.5e9 < halted_ns(m) < 36 * 54_925_000, halted_ns(m)
+
+
+# The boot sector of a 360K floppy: count in SI the empty AH=01h polls made, with WORK
+# instructions of other work before each (a LOOP to itself with CX = WORK).
+POLLER = """
+        org 7C00h
+        xor si, si
+        sti
+poll:   mov cx, WORK
+        loop $
+        mov ah, 01h
+        int 16h
+        inc si
+        jmp poll
+"""
+
+
+def poller_floppy(tmp_path, work):
+    require_tool("nasm")
+    src = tmp_path / "poller.asm"
+    src.write_text("WORK equ %d\n" % work + POLLER)
+    out = tmp_path / "poller.bin"
+    subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(src)], check=True)
+    sector = bytearray(512)
+    code = out.read_bytes()
+    sector[:len(code)] = code
+    sector[510:512] = b"\x55\xaa"
+    floppy = tmp_path / "poller.img"
+    floppy.write_bytes(bytes(sector) + bytes(360 * 1024 - 512))
+    return floppy
+
+
+def start_poller(m):
+    """Run into the boot sector (CS = 0); returns the halted time until then (POST halts for
+    the keyboard controller's self test)."""
+    assert m.run_until(lambda m: m.cpu.sregs[1] == 0, timeout=60)
+    return halted_ns(m)
+
+
+def run_ticks(m, count):
+    end = ticks(m) + count
+    assert m.run_until(lambda m: ticks(m) >= end, timeout=120)
+
+
+def test_a_caller_polling_between_pieces_of_work_is_not_halted(tmp_path):
+    """900 instructions of work a poll: ~590 polls a tick at the virtual clock's 10 MIPS, as
+    FreeCOM reading AUTOEXEC.BAT. Before, the BIOS halted such a caller for the rest of every
+    tick from its second on (it now does so only after a second of it, KB_SLOW_TICKS)."""
+    with Machine(floppies=[poller_floppy(tmp_path, 900)], clock="virtual") as m:
+        start = start_poller(m)
+        run_ticks(m, 12)
+        assert halted_ns(m) == start
+        polls = m.cpu.regs[6]  # SI: polls made
+        run_ticks(m, 1)
+        assert 400 < (m.cpu.regs[6] - polls) & 0xFFFF < 1024
+
+
+def test_a_slow_spinner_is_halted_after_a_second(tmp_path):
+    """A caller that ran out of polls in every tick for a second (KB_SLOW_TICKS) is taken for
+    idle though it never polled densely: an interpreter that slow (CPython) idles too."""
+    with Machine(floppies=[poller_floppy(tmp_path, 900)], clock="virtual") as m:
+        start_poller(m)
+        run_ticks(m, 22)
+        start, polls = halted_ns(m), m.cpu.regs[6]
+        run_ticks(m, 4)
+        assert halted_ns(m) > start
+        assert (m.cpu.regs[6] - polls) & 0xFFFF <= 4 * 127
+
+
+def test_a_dense_spinner_is_halted_from_its_third_tick(tmp_path):
+    """A bare AH=01h loop polls ~13,000 times a tick: halted after 127 polls from the tick after
+    its first full one, so a waiting guest costs little long before it is sure to be idle."""
+    with Machine(floppies=[poller_floppy(tmp_path, 1)], clock="virtual") as m:
+        start_poller(m)
+        run_ticks(m, 3)
+        start, polls = halted_ns(m), m.cpu.regs[6]
+        run_ticks(m, 4)
+        assert halted_ns(m) > start
+        assert (m.cpu.regs[6] - polls) & 0xFFFF <= 4 * 127
