@@ -1441,11 +1441,14 @@ class Translator(object):
                 break
             ip = cpu.ip
             cpu.insn_ip = ip
-            csb = sregs[1] << 4
-            if jcc_in_loop and data[(csb + ip) & 0xFFFFF] >> 4 == 7:
-                run_jcc(cpu, ip, csb)
+            if jcc_in_loop:
+                csb = sregs[1] << 4
+                if data[(csb + ip) & 0xFFFFF] >> 4 == 7:
+                    run_jcc(cpu, ip, csb)
+                else:
+                    exec_one()   # compiled once, on its own (see pcemu.hostjit)
             else:
-                exec_one()   # compiled once, on its own (see pcemu.hostjit)
+                exec_one()       # CPython: the handler by table (CPU._exec_one_by_table)
             d = cpu.ip - ip
             if d > 6 or d <= 0:
                 # a jump: the one place a region can start

@@ -68,10 +68,12 @@ class _NoIntc:
         raise AssertionError("no interrupt controller in single-step tests")
 
 
-def make_cpu(model, initial):
+def make_cpu(model, initial, table=None):
     mem = Memory()
     io = IoPorts()
     cpu = CPU(mem, io, model=model)
+    if table is not None:
+        cpu.set_table(table)
     regs = initial["regs"]
     for i, name in enumerate(REG_ORDER):
         cpu.regs[i] = regs[name]
@@ -118,9 +120,10 @@ def run_translated(cpu):
     return True
 
 
-def run_one(model, test, tier="interp"):
-    """Execute one test; returns the CPU, memory and whether it ran translated."""
-    cpu, mem = make_cpu(model, test["initial"])
+def run_one(model, test, tier="interp", table=None):
+    """Execute one test (through ``table``'s handlers if given); returns the CPU, memory and
+    whether it ran translated."""
+    cpu, mem = make_cpu(model, test["initial"], table)
     translated = tier == "translate" and run_translated(cpu)
     if translated:
         if model == "80186":
@@ -164,12 +167,12 @@ def is_286_wrap_fault(test):
     return final.get("cs") == vec_cs and final.get("ip") in (vec_ip, (vec_ip + 1) & 0xFFFF)
 
 
-def check(model, test, flags_mask, tier="interp", counter=None):
+def check(model, test, flags_mask, tier="interp", counter=None, table=None):
     """Returns None when the test passes, else a multi-line description.
 
     ``counter`` (a list) gets True appended for each test that ran translated.
     """
-    cpu, mem, translated = run_one(model, test, tier)
+    cpu, mem, translated = run_one(model, test, tier, table)
     if counter is not None and translated:
         counter.append(True)
     init = test["initial"]["regs"]

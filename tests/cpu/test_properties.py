@@ -275,6 +275,29 @@ def test_both_jcc_handlers_and_carry_readers_agree(model, op, bits, cc, a, b, fl
     assert ips[0] == ips[1] and ips[0] in (0x102, 0x112)
 
 
+@SETTINGS
+@given(st.integers(0, 0xBF), st.lists(st.integers(0, 0xFFFF), min_size=8, max_size=8),
+       st.lists(st.integers(0, 0xFFFF), min_size=4, max_size=4), st.integers(-1, 3),
+       st.integers(0, 0xFFFF), st.binary(min_size=2, max_size=2))
+def test_both_effective_address_forms_agree(m, regs, sregs, ovr, ip, disp):
+    """A memory ModRM's address: by arithmetic for PyPy's traces, by branch for CPython."""
+    from pcemu.cpu.ops import modrm
+
+    results = []
+    for form in (modrm._ea_by_arithmetic, modrm._ea_by_branch):
+        cpu = CPU(Memory(), IoPorts())
+        cpu.regs[:] = regs
+        cpu.sregs[:] = sregs
+        cpu.ovr = ovr
+        cpu.ip = ip
+        cpu.csb = sregs[1] << 4
+        for i, b in enumerate(disp):
+            cpu.data[(cpu.csb + ((ip + i) & 0xFFFF)) & 0xFFFFF] = b
+        off = form(cpu, m)
+        results.append((off, cpu.ea_seg, cpu.ea_off, cpu.ip))
+    assert results[0] == results[1]
+
+
 # --- shifts and rotates ------------------------------------------------------------
 def ref_shift(op, v, count, cin, bits):
     """One bit per step, as the manuals describe the operation."""

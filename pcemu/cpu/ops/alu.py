@@ -141,3 +141,128 @@ def op_00_3d_alu(cpu):
                 v = alu_any(cpu, k, rb(cpu, a), get_r8(r, g), 0xFF)
                 if w:
                     wb(cpu, a, v)
+
+
+# Without a JIT (CPython) there are no traces to share, and what costs is each operation the
+# interpreter performs: op_00_3d_alu reads its opcode back, branches on the form and computes
+# all eight operations' factors. So under CPython each of the 48 opcodes has a handler of its
+# own (pcemu.cpu.ops.tables), the operation written into one of these templates, one per form
+# (pcemu.cpu.ops.generate fills in ``operation``, ``kind`` and ``writes``; ``if 0:`` compiles to
+# nothing). They record the flags as alu_any does.
+ALU_EXPRESSIONS = ("a + b", "a | b", "a + b + get_cf(cpu)", "a - b - get_cf(cpu)", "a & b", "a - b", "a ^ b",
+                   "a - b")
+ALU_KIND_NAMES = ("K_ADD", "K_LOGIC", "K_ADD", "K_SUB", "K_LOGIC", "K_SUB", "K_LOGIC", "K_SUB")
+
+ALU_FORM_TEMPLATES = (
+    # Eb,Gb
+    """
+    def {name}(cpu):
+        m = fetch8(cpu)
+        r = cpu.regs
+        b = get_r8(r, (m >> 3) & 7)
+        if m >= 0xC0:
+            a = get_r8(r, m & 7)
+        else:
+            ea(cpu, m)
+            addr = (cpu.ea_seg + cpu.ea_off) & 0xFFFFF
+            a = rb(cpu, addr)
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = 0xFF
+        if {writes}:
+            if m >= 0xC0:
+                set_r8(r, m & 7, v & 0xFF)
+            else:
+                wb(cpu, addr, v & 0xFF)
+    """,
+    # Ev,Gv
+    """
+    def {name}(cpu):
+        m = fetch8(cpu)
+        r = cpu.regs
+        b = r[(m >> 3) & 7]
+        if m >= 0xC0:
+            a = r[m & 7]
+        else:
+            ea(cpu, m)
+            a = rw(cpu, cpu.ea_seg, cpu.ea_off)
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = 0xFFFF
+        if {writes}:
+            if m >= 0xC0:
+                r[m & 7] = v & 0xFFFF
+            else:
+                ww(cpu, cpu.ea_seg, cpu.ea_off, v & 0xFFFF)
+    """,
+    # Gb,Eb
+    """
+    def {name}(cpu):
+        m = fetch8(cpu)
+        r = cpu.regs
+        g = (m >> 3) & 7
+        a = get_r8(r, g)
+        b = rm_read8(cpu, m)
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = 0xFF
+        if {writes}:
+            set_r8(r, g, v & 0xFF)
+    """,
+    # Gv,Ev
+    """
+    def {name}(cpu):
+        m = fetch8(cpu)
+        r = cpu.regs
+        g = (m >> 3) & 7
+        a = r[g]
+        b = rm_read16(cpu, m)
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = 0xFFFF
+        if {writes}:
+            r[g] = v & 0xFFFF
+    """,
+    # AL,Ib
+    """
+    def {name}(cpu):
+        r = cpu.regs
+        a = r[AX] & 0xFF
+        b = fetch8(cpu)
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = 0xFF
+        if {writes}:
+            r[AX] = (r[AX] & 0xFF00) | (v & 0xFF)
+    """,
+    # AX,Iv
+    """
+    def {name}(cpu):
+        r = cpu.regs
+        a = r[AX]
+        b = fetch16(cpu)
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = 0xFFFF
+        if {writes}:
+            r[AX] = v & 0xFFFF
+    """,
+)

@@ -68,6 +68,15 @@ def jcc_untraced(cpu):
 
 op_jcc = jcc_traced if hostjit.pypyjit is not None else jcc_untraced
 
+# CPython's tables hold a Jcc handler per opcode (pcemu.cpu.ops.tables.by_opcode_without_jit):
+# the condition named, no opcode read back.
+JCC_TEMPLATE = """
+    def {name}(cpu):
+        d = fetch_s8(cpu)
+        if {negate}{condition}(cpu):
+            cpu.ip = (cpu.ip + d) & 0xFFFF
+"""
+
 
 def run_jcc(cpu, ip, csb):
     """Execute the Jcc at CS:IP (CS << 4 = ``csb``) as CPU._exec_one would, without the call

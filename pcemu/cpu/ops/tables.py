@@ -6,6 +6,7 @@ specialised ones pcemu.cpu.ops.generate compiles from templates, named
 from the opcode map pcemu.cpu.opcodes (``op_c4_les_gw_mp``).
 """
 
+from pcemu import hostjit
 from pcemu.cpu.opcodes import handler_name, row_handler_name
 
 from . import (additions_186, alu, bcd, control, flag_ops, flags, generate, groups, interrupts, memory, modrm,
@@ -79,15 +80,46 @@ def _specialise():
         0x6E: add(0x6E, OUTS, True, width=1),
         0x6F: add(0x6F, OUTS, True, width=2),
     }
-    helpers = {}
-    for module in _HELPER_MODULES:
-        helpers.update((k, v) for k, v in vars(module).items() if not k.startswith("__"))
-    generated = src.compile(helpers)
+    generated = src.compile(_helpers())
     return generated, ({op: getattr(generated, n) for op, n in common.items()},
                        {op: getattr(generated, n) for op, n in only_186.items()})
 
 
+def _helpers():
+    helpers = {}
+    for module in _HELPER_MODULES:
+        helpers.update((k, v) for k, v in vars(module).items() if not k.startswith("__"))
+    return helpers
+
+
 generated, (_COMMON, _ONLY_186) = _specialise()
+
+WITHOUT_JIT_MODULE = "pcemu.cpu.ops.generated_without_jit"
+_by_opcode_without_jit = {}
+
+
+def by_opcode_without_jit():
+    """The handlers an interpreter without a JIT (CPython) uses where PyPy's tables share one
+    handler among many opcodes: one per opcode for the ALU's 00-3D (but x6, x7; see
+    alu.ALU_FORM_TEMPLATES) and for Jcc 70-7F (control.JCC_TEMPLATE), as opcode -> handler.
+    Under PyPy only tests ask for them: they are generated on the first call (4 ms of PyPy's
+    start-up), into a module of their own."""
+    if not _by_opcode_without_jit:
+        src = generate.HandlerSource()
+        names = {}
+        for k in range(8):
+            for form in range(6):
+                op = k * 8 + form
+                names[op] = src.add(handler_name(op, False), alu.ALU_FORM_TEMPLATES[form],
+                                    operation=alu.ALU_EXPRESSIONS[k], kind=alu.ALU_KIND_NAMES[k],
+                                    writes=alu.ALU_WRITES[k])
+        for cc in range(16):
+            names[0x70 + cc] = src.add(handler_name(0x70 + cc, False), control.JCC_TEMPLATE,
+                                       condition=control.JCC_CONDITIONS[cc >> 1].__name__,
+                                       negate="not " if cc & 1 else "")
+        module = src.compile(_helpers(), WITHOUT_JIT_MODULE)
+        _by_opcode_without_jit.update((op, getattr(module, name)) for op, name in names.items())
+    return _by_opcode_without_jit
 
 
 def _build_8086():
@@ -99,7 +131,11 @@ def _build_8086():
             t[op] = op_00_3d_alu
     for n in range(16):
         t[0x70 + n] = op_jcc
-        t[0x60 + n] = op_jcc  # 8086: 60-6F decode as 70-7F
+    if hostjit.pypyjit is None:
+        for op, handler in by_opcode_without_jit().items():
+            t[op] = handler
+    for n in range(16):
+        t[0x60 + n] = t[0x70 + n]  # 8086: 60-6F decode as 70-7F
     t[0x27] = op_daa
     t[0x2F] = op_das
     t[0x37] = op_aaa
