@@ -211,7 +211,7 @@ class Session:
 
         The prompt is the end of the command: COMMAND.COM prints it when it reads the next
         line, so there is no need to watch the guest idle across timer ticks as well (at
-        the prompt DOS polls the keyboard some 14,000 instructions a tick until it has sat
+        the prompt DOS polls the keyboard some 28,000 instructions a tick until it has sat
         idle for a second; see bios/int16.asm). Idle without the prompt for
         IDLE_WITHOUT_PROMPT_NS of guest time, printing nothing: the command waits for keys."""
         m = self.m

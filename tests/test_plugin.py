@@ -171,7 +171,7 @@ def test_translations_shared_between_machines_change_no_screen_or_count(dos_boot
 
 def test_run_returns_at_the_prompt_without_waiting_for_timer_ticks(dos):
     # COMMAND.COM prints its prompt when it reads the next line: dos.run stops as soon as
-    # the guest waits for keys after it. At its prompt DOS polls the keyboard some 14,000
+    # the guest waits for keys after it. At its prompt DOS polls the keyboard some 28,000
     # guest instructions every timer tick; watching it idle across ticks as well cost a
     # tenth of a short command. The referee is the guest's own tick count (BDA 40:6Ch).
     m = dos.machine
