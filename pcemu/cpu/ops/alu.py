@@ -153,9 +153,25 @@ ALU_EXPRESSIONS = ("a + b", "a | b", "a + b + get_cf(cpu)", "a - b - get_cf(cpu)
                    "a - b")
 ALU_KIND_NAMES = ("K_ADD", "K_LOGIC", "K_ADD", "K_SUB", "K_LOGIC", "K_SUB", "K_LOGIC", "K_SUB")
 
+
+
+def _alu_form(operands, mask, write_back):
+    """A form's template: ``operands`` (the def and the lines that set a and b), the operation
+    and its flags record, then ``write_back`` for the operations that write."""
+    return operands + """
+        v = {operation}
+        cpu.lf_kind = {kind}
+        cpu.lf_a = a
+        cpu.lf_b = b
+        cpu.lf_res = v
+        cpu.lf_mask = %s
+        if {writes}:
+""" % mask + write_back
+
+
 ALU_FORM_TEMPLATES = (
     # Eb,Gb
-    """
+    _alu_form("""
     def {name}(cpu):
         m = fetch8(cpu)
         r = cpu.regs
@@ -165,21 +181,14 @@ ALU_FORM_TEMPLATES = (
         else:
             ea(cpu, m)
             addr = (cpu.ea_seg + cpu.ea_off) & 0xFFFFF
-            a = rb(cpu, addr)
-        v = {operation}
-        cpu.lf_kind = {kind}
-        cpu.lf_a = a
-        cpu.lf_b = b
-        cpu.lf_res = v
-        cpu.lf_mask = 0xFF
-        if {writes}:
+            a = rb(cpu, addr)""", "0xFF", """\
             if m >= 0xC0:
                 set_r8(r, m & 7, v & 0xFF)
             else:
                 wb(cpu, addr, v & 0xFF)
-    """,
+    """),
     # Ev,Gv
-    """
+    _alu_form("""
     def {name}(cpu):
         m = fetch8(cpu)
         r = cpu.regs
@@ -188,81 +197,46 @@ ALU_FORM_TEMPLATES = (
             a = r[m & 7]
         else:
             ea(cpu, m)
-            a = rw(cpu, cpu.ea_seg, cpu.ea_off)
-        v = {operation}
-        cpu.lf_kind = {kind}
-        cpu.lf_a = a
-        cpu.lf_b = b
-        cpu.lf_res = v
-        cpu.lf_mask = 0xFFFF
-        if {writes}:
+            a = rw(cpu, cpu.ea_seg, cpu.ea_off)""", "0xFFFF", """\
             if m >= 0xC0:
                 r[m & 7] = v & 0xFFFF
             else:
                 ww(cpu, cpu.ea_seg, cpu.ea_off, v & 0xFFFF)
-    """,
+    """),
     # Gb,Eb
-    """
+    _alu_form("""
     def {name}(cpu):
         m = fetch8(cpu)
         r = cpu.regs
         g = (m >> 3) & 7
         a = get_r8(r, g)
-        b = rm_read8(cpu, m)
-        v = {operation}
-        cpu.lf_kind = {kind}
-        cpu.lf_a = a
-        cpu.lf_b = b
-        cpu.lf_res = v
-        cpu.lf_mask = 0xFF
-        if {writes}:
+        b = rm_read8(cpu, m)""", "0xFF", """\
             set_r8(r, g, v & 0xFF)
-    """,
+    """),
     # Gv,Ev
-    """
+    _alu_form("""
     def {name}(cpu):
         m = fetch8(cpu)
         r = cpu.regs
         g = (m >> 3) & 7
         a = r[g]
-        b = rm_read16(cpu, m)
-        v = {operation}
-        cpu.lf_kind = {kind}
-        cpu.lf_a = a
-        cpu.lf_b = b
-        cpu.lf_res = v
-        cpu.lf_mask = 0xFFFF
-        if {writes}:
+        b = rm_read16(cpu, m)""", "0xFFFF", """\
             r[g] = v & 0xFFFF
-    """,
+    """),
     # AL,Ib
-    """
+    _alu_form("""
     def {name}(cpu):
         r = cpu.regs
         a = r[AX] & 0xFF
-        b = fetch8(cpu)
-        v = {operation}
-        cpu.lf_kind = {kind}
-        cpu.lf_a = a
-        cpu.lf_b = b
-        cpu.lf_res = v
-        cpu.lf_mask = 0xFF
-        if {writes}:
+        b = fetch8(cpu)""", "0xFF", """\
             r[AX] = (r[AX] & 0xFF00) | (v & 0xFF)
-    """,
+    """),
     # AX,Iv
-    """
+    _alu_form("""
     def {name}(cpu):
         r = cpu.regs
         a = r[AX]
-        b = fetch16(cpu)
-        v = {operation}
-        cpu.lf_kind = {kind}
-        cpu.lf_a = a
-        cpu.lf_b = b
-        cpu.lf_res = v
-        cpu.lf_mask = 0xFFFF
-        if {writes}:
+        b = fetch16(cpu)""", "0xFFFF", """\
             r[AX] = v & 0xFFFF
-    """,
+    """),
 )
