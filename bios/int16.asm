@@ -10,26 +10,28 @@
 ; and FreeCOM poll for Ctrl+C 250-600 times a tick while they read CONFIG.SYS
 ; and AUTOEXEC.BAT (one poll every 450-1,300 instructions, for a few ticks),
 ; its prompt 1,700-2,400 times (every ~220) and its F5/F8 wait 3,600-4,500
-; (every ~100). So a caller sleeps only once it has had a dense tick, at
-; least KB_DENSE_BLOCKS x 128 empty polls and nothing else, followed by one
-; that ran out: before, sleeping after two ticks that ran out halted the
-; full FreeDOS floppy's boot 7 times (0.3 s). A tick in which the caller
-; slept counts as dense unless it had work (a key, INT 10h/13h) before the
-; sleep: the caller keeps sleeping, and DOS back at its prompt after a short
-; command sleeps within the tick of the key (its "last tick was dense"
-; stands). A slower machine (CPython) may never poll that densely: a caller
-; that has run out of polls in KB_SLOW_TICKS ticks in a row sleeps too.
+; (every ~100). So a caller is taken to spin only once a tick has been dense,
+; KB_DENSE_BLOCKS x 128 empty polls with nothing else in between; it sleeps
+; then, and after KB_IDLE_POLLS in each tick after it, as long as the ticks
+; have no work (a key, INT 10h/13h). Before, sleeping after two ticks that
+; ran out of 127 polls halted the full FreeDOS floppy's boot 7 times (0.3 s).
+; A caller that slept so in this tick or the last one and has taken a key
+; since - DOS at its prompt again after a short command - naps after
+; KB_IDLE_POLLS (once in each such tick): a program that waited for a key
+; and then works loses two ticks at most. A slower machine
+; (CPython) may never poll densely: a caller that has run out of polls in
+; KB_SLOW_TICKS ticks in a row is taken to spin too.
 ; A caller that has slept in every tick for KB_SPIN_TICKS ticks (a second)
-; with nothing else in between - no key, no INT 10h/13h call - is idle for
-; sure (DOS at its prompt) and sleeps after KB_SPIN_POLLS polls a tick from
-; then on (2: FreeDOS's prompt then costs ~10,000 instructions a second,
-; 3.5% of a host core under PyPy; 8 cost 37,000 and 5-7%). A shorter streak
-; is not enough: DOS's DIR polls for Ctrl+C 64 times in a few ten thousand
-; instructions while it reads a cached directory.
-; PV_KB_IDLE holds the tick's count mod 128 in bits 0-6 and "sleeps" in
-; bit 7; PV_KB_DENSITY the 128-poll blocks and "the last tick was dense";
+; with nothing else in between is idle for sure (DOS at its prompt) and
+; sleeps after KB_SPIN_POLLS polls a tick from then on (2: FreeDOS's prompt
+; then costs ~10,000 instructions a second, 3.5% of a host core under PyPy;
+; 8 cost 37,000 and 5-7%). A shorter streak is not enough: DOS's DIR polls
+; for Ctrl+C 64 times in a few ten thousand instructions while it reads a
+; cached directory.
+; PV_KB_IDLE holds the tick's count mod 128 in bits 0-6 and "spins" in bit
+; 7; PV_KB_DENSITY the 128-poll blocks and how recently the caller slept;
 ; PV_KB_RUNS the ticks in a row that ran out, "this one has" and "this one
-; had work"; PV_KB_SPIN_TICK the tick the caller began to sleep.
+; had work"; PV_KB_SPIN_TICK the tick the caller began to spin.
 KB_IDLE_POLLS   equ 127
 KB_DENSE_BLOCKS equ 8           ; 1,024 polls
 KB_SLOW_TICKS   equ 18
@@ -129,7 +131,7 @@ kb_to_plain:
 
 ; AH=00h: wait for a key, remove it, AX = key (compatible form)
 kb_read:
-        KB_NOT_IDLE
+        KB_KEY_NOT_IDLE
         call kb_first
         jc .wait
         call kb_remove
@@ -144,7 +146,7 @@ kb_read:
 
 ; AH=10h: as 00h but enhanced keys unchanged
 kb_read_ext:
-        KB_NOT_IDLE
+        KB_KEY_NOT_IDLE
         call kb_first
         jc .wait
         call kb_remove
@@ -173,7 +175,7 @@ kb_peek_ext:
         jc kb_peek_empty
         sti
 kb_peek_found:
-        KB_NOT_IDLE
+        KB_KEY_NOT_IDLE
         mov [bp+F_AX], ax
         FRAME_CLZ
         jmp int16_done
@@ -243,54 +245,59 @@ kb_count_empty_poll:
         or byte [PV_KB_RUNS], KB_RAN_OUT
         test byte [PV_KB_IDLE], KB_SPINNING
         jnz .sleep
-        test byte [PV_KB_DENSITY], KB_DENSE_PREV
-        jnz .spins
         mov al, [PV_KB_RUNS]
         and al, KB_RUNS_MASK
         cmp al, KB_SLOW_TICKS
         jae .spins
         mov byte [PV_KB_IDLE], 0            ; not known to spin: count on, in blocks
-        mov al, [PV_KB_DENSITY]
-        and al, ~KB_DENSE_PREV & 0FFh
-        cmp al, 7Fh                         ; (at most 127 blocks)
-        je .out
         inc byte [PV_KB_DENSITY]
+        mov al, [PV_KB_DENSITY]
+        and al, KB_BLOCKS
+        cmp al, KB_DENSE_BLOCKS
+        jae .spins
+        mov al, [PV_KB_DENSITY]             ; slept as a spinner this tick or the
+        and al, KB_SLEPT_RECENT | KB_KEY_TAKEN  ; last, and a key taken since: a nap
+        cmp al, KB_SLEPT_RECENT | KB_KEY_TAKEN
+        je .halt
         ret
-.spins: mov al, [BDA_TICKS]
+.spins: mov al, [BDA_TICKS]                 ; a dense tick: it spins
         mov [PV_KB_SPIN_TICK], al           ; the streak begins
 .sleep: mov byte [PV_KB_IDLE], KB_SPINNING
-        test byte [PV_KB_RUNS], KB_ACTIVE
-        jnz .halt
-        or byte [PV_KB_DENSITY], KB_DENSE_BLOCKS   ; a tick spent sleeping is dense
+        and byte [PV_KB_DENSITY], ~KB_KEY_TAKEN & 0FFh
+        or byte [PV_KB_DENSITY], KB_SLEPT_NOW
 .halt:  hlt
 .out:   ret
 
-; The first empty poll of a tick (AL = its low byte): close the books of the
-; last tick that had polls. Its density and whether it ran out count only
-; for the tick right after it. DS = 40h; changes AX.
+; The first empty poll of a tick (AL = its low byte): the caller spins on
+; only if the last tick had polls and no work; it slept one tick longer ago.
+; DS = 40h; changes AX.
 kb_poll_new_tick:
         mov ah, al
         sub ah, [PV_KB_IDLE_TICK]
         mov [PV_KB_IDLE_TICK], al
-        and byte [PV_KB_IDLE], KB_SPINNING  ; count from 0, keep the streak
+        and byte [PV_KB_IDLE], KB_SPINNING  ; count from 0, keep spinning...
         mov al, [PV_KB_DENSITY]
-        mov byte [PV_KB_DENSITY], 0
+        and al, KB_SLEPT | KB_KEY_TAKEN     ; no blocks yet
+        test al, KB_SLEPT
+        jz .blocks
+        sub al, KB_SLEPT_TICK
+.blocks:
+        mov [PV_KB_DENSITY], al
         cmp ah, 1
         jne .gap
-        and al, ~KB_DENSE_PREV & 0FFh
-        cmp al, KB_DENSE_BLOCKS
-        jb .sparse
-        mov byte [PV_KB_DENSITY], KB_DENSE_PREV
-.sparse:
         mov al, [PV_KB_RUNS]
-        test al, KB_RAN_OUT
+        test al, KB_ACTIVE
+        jz .quiet
+        mov byte [PV_KB_IDLE], 0            ; ...unless the last tick had work
+.quiet: test al, KB_RAN_OUT
         jz .gap
         and al, KB_RUNS_MASK
         cmp al, KB_RUNS_MASK                ; (at most 63)
         adc al, 0
         mov [PV_KB_RUNS], al                ; a new tick: no work in it yet
         ret
-.gap:   mov byte [PV_KB_RUNS], 0            ; a tick without enough polls between
+.gap:   mov byte [PV_KB_RUNS], 0            ; a tick without polls between: not idle
+        and byte [PV_KB_IDLE], ~KB_SPINNING & 0FFh
         ret
 
 ; AH=02h: AL = shift flags

@@ -72,11 +72,20 @@ def test_the_full_floppy_halts_only_while_its_kernel_waits_for_f5_f8():
 
 
 # The boot sector of a 360K floppy: count in SI the empty AH=01h polls made, with WORK
-# instructions of other work before each (a LOOP to itself with CX = WORK).
+# instructions of other work before each (a LOOP to itself with CX = WORK); with KEY_FIRST,
+# only after waiting for a key on AH=01h and taking it.
 POLLER = """
         org 7C00h
-        xor si, si
+        mov word [0500h], 0B007h            ; (booted)
         sti
+%if KEY_FIRST
+for_key: mov ah, 01h
+        int 16h
+        jz for_key
+        mov ah, 00h
+        int 16h
+%endif
+        xor si, si
 poll:   mov cx, WORK
         loop $
         mov ah, 01h
@@ -86,10 +95,10 @@ poll:   mov cx, WORK
 """
 
 
-def poller_floppy(tmp_path, work):
+def poller_floppy(tmp_path, work, key_first=False):
     require_tool("nasm")
     src = tmp_path / "poller.asm"
-    src.write_text("WORK equ %d\n" % work + POLLER)
+    src.write_text("WORK equ %d\n%%define KEY_FIRST %d\n" % (work, key_first) + POLLER)
     out = tmp_path / "poller.bin"
     subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(src)], check=True)
     sector = bytearray(512)
@@ -102,9 +111,9 @@ def poller_floppy(tmp_path, work):
 
 
 def start_poller(m):
-    """Run into the boot sector (CS = 0); returns the halted time until then (POST halts for
-    the keyboard controller's self test)."""
-    assert m.run_until(lambda m: m.cpu.sregs[1] == 0, timeout=60)
+    """Run into the boot sector (it writes B007h to 0:0500); returns the halted time until then
+    (POST halts for the keyboard controller's self test)."""
+    assert m.run_until(lambda m: m.mem.data[0x500:0x502] == b"\x07\xb0", timeout=60)
     return halted_ns(m)
 
 
@@ -148,3 +157,20 @@ def test_a_dense_spinner_is_halted_from_its_third_tick(tmp_path):
         run_ticks(m, 4)
         assert halted_ns(m) > start
         assert (m.cpu.regs[6] - polls) & 0xFFFF <= 4 * 127
+
+
+def test_a_caller_that_waited_for_a_key_and_then_works_is_not_halted(tmp_path):
+    """A dense wait for a key (halted after 127 polls a tick), then work polling every 900
+    instructions: the caller may nap in the tick of the key and the next (as DOS back at its
+    prompt does), but no tick after them halts it (before, the caller stayed taken for idle
+    until a video or disk call)."""
+    with Machine(floppies=[poller_floppy(tmp_path, 900, key_first=True)], clock="virtual") as m:
+        start = start_poller(m)
+        run_ticks(m, 5)
+        assert halted_ns(m) > start
+        m.type_text("x")
+        assert m.run_until(lambda m: m.cpu.regs[6] > 0 and m.cpu.sregs[1] == 0, timeout=60)
+        run_ticks(m, 2)
+        start = halted_ns(m)
+        run_ticks(m, 12)
+        assert halted_ns(m) == start
