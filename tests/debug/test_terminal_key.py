@@ -32,6 +32,16 @@ def read_until(fd, text, timeout=120):
     return data
 
 
+def read_until_quiet(fd, quiet=1.0, timeout=60):
+    """Read until nothing more comes for ``quiet`` seconds (the guest waits at its prompt)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], quiet)
+        if not r or not os.read(fd, 4096):
+            return
+    raise AssertionError("the screen kept changing for %d s" % timeout)
+
+
 def test_ctrl_backslash_opens_the_monitor_on_the_console(tmp_path):
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "pcemu", "--disk=%s" % image_path("freedos-minimal-1440k.img"),
@@ -73,7 +83,10 @@ def test_ctrl_backslash_in_the_curses_display(tmp_path):
                             stdin=slave, stdout=slave, stderr=slave, env=env, cwd=str(ROOT))
     os.close(slave)
     try:
-        read_until(master, b"A:\\")  # the prompt, drawn by curses
+        read_until(master, b"A:\\")  # a prompt, drawn by curses
+        # AUTOEXEC.BAT's first line shows one (A:\>ECHO OFF) before its CLS: wait for the
+        # screen to settle at the last one
+        read_until_quiet(master)
         os.write(master, b"\x1c")
         out = read_until(master, b"(pcemu) ")
         assert b"paused at " in out
