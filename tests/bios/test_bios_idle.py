@@ -135,28 +135,28 @@ def test_a_caller_polling_between_pieces_of_work_is_not_halted(tmp_path):
         assert 400 < (m.cpu.regs[6] - polls) & 0xFFFF < 1024
 
 
-def test_a_slow_spinner_is_halted_after_a_second(tmp_path):
-    """A caller that ran out of polls in every tick for a second (KB_SLOW_TICKS) is taken for
-    idle though it never polled densely: an interpreter that slow (CPython) idles too."""
-    with Machine(floppies=[poller_floppy(tmp_path, 900)], clock="virtual") as m:
+def assert_halted_after_127_polls_a_tick(tmp_path, work, after_ticks):
+    """The poller with ``work`` is halted in each of the 4 ticks after its first
+    ``after_ticks``, after 127 polls a tick at the most."""
+    with Machine(floppies=[poller_floppy(tmp_path, work)], clock="virtual") as m:
         start_poller(m)
-        run_ticks(m, 22)
+        run_ticks(m, after_ticks)
         start, polls = halted_ns(m), m.cpu.regs[6]
         run_ticks(m, 4)
         assert halted_ns(m) > start
         assert (m.cpu.regs[6] - polls) & 0xFFFF <= 4 * 127
+
+
+def test_a_slow_spinner_is_halted_after_a_second(tmp_path):
+    """A caller that ran out of polls in every tick for a second (KB_SLOW_TICKS) is taken for
+    idle though it never polled densely: an interpreter that slow (CPython) idles too."""
+    assert_halted_after_127_polls_a_tick(tmp_path, 900, 22)
 
 
 def test_a_dense_spinner_is_halted_from_its_third_tick(tmp_path):
     """A bare AH=01h loop polls ~13,000 times a tick: halted after 127 polls from the tick after
     its first full one, so a waiting guest costs little long before it is sure to be idle."""
-    with Machine(floppies=[poller_floppy(tmp_path, 1)], clock="virtual") as m:
-        start_poller(m)
-        run_ticks(m, 3)
-        start, polls = halted_ns(m), m.cpu.regs[6]
-        run_ticks(m, 4)
-        assert halted_ns(m) > start
-        assert (m.cpu.regs[6] - polls) & 0xFFFF <= 4 * 127
+    assert_halted_after_127_polls_a_tick(tmp_path, 1, 3)
 
 
 def test_a_caller_that_waited_for_a_key_and_then_works_is_not_halted(tmp_path):

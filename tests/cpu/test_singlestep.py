@@ -37,15 +37,10 @@ _TABLES_WITHOUT_JIT = {}
 def _table_without_jit(model):
     if model not in _TABLES_WITHOUT_JIT:
         from pcemu.cpu.ops import TABLE_8086, TABLE_80186
-        from pcemu.cpu.ops.tables import by_opcode_without_jit
+        from pcemu.cpu.ops.tables import tables_without_jit
 
-        base = TABLE_8086 if model == "8086" else TABLE_80186
-        table = list(base)
-        for op, handler in by_opcode_without_jit().items():
-            table[op] = handler
-        if model == "8086":
-            table[0x60:0x70] = table[0x70:0x80]
-        _TABLES_WITHOUT_JIT[model] = (tuple(table), base)
+        i = 0 if model == "8086" else 1
+        _TABLES_WITHOUT_JIT[model] = (tables_without_jit()[i], (TABLE_8086, TABLE_80186)[i])
     return _TABLES_WITHOUT_JIT[model]
 
 

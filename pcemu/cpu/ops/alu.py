@@ -154,7 +154,6 @@ ALU_EXPRESSIONS = ("a + b", "a | b", "a + b + get_cf(cpu)", "a - b - get_cf(cpu)
 ALU_KIND_NAMES = ("K_ADD", "K_LOGIC", "K_ADD", "K_SUB", "K_LOGIC", "K_SUB", "K_LOGIC", "K_SUB")
 
 
-
 def _alu_form(operands, mask, write_back):
     """A form's template: ``operands`` (the def and the lines that set a and b), the operation
     and its flags record, then ``write_back`` for the operations that write."""

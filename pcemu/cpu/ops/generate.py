@@ -88,7 +88,8 @@ def main():
 
     sys.stdout.write(generated.SOURCE)
     sys.stdout.write("\n\n# Without a JIT, also (pcemu.cpu.ops.tables.by_opcode_without_jit):\n\n\n")
-    sys.stdout.write(sys.modules[tables.WITHOUT_JIT_MODULE].SOURCE if tables.by_opcode_without_jit() else "")
+    tables.by_opcode_without_jit()
+    sys.stdout.write(sys.modules[tables.WITHOUT_JIT_MODULE].SOURCE)
     return 0
 
 

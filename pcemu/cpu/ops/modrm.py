@@ -10,7 +10,7 @@ import types
 
 from pcemu.hostjit import compile_apart, pypyjit
 
-from .memory import rb, rw, wb, ww
+from .memory import fetch16, fetch8, rb, rw, wb, ww
 from .registers import BP, BX, DI, DS, SI, SS, get_r8, set_r8
 
 
@@ -86,12 +86,8 @@ def _ea_by_branch(cpu, m):
     """``ea`` for an interpreter without a JIT (CPython), where each operation costs and a
     branch does not: only the form's own registers and displacement are read."""
     d = EA_DISP[m]
-    ip = cpu.ip
     if d == 3:
-        base = cpu.csb
-        data = cpu.data
-        off = data[(base + ip) & 0xFFFFF] | (data[(base + ((ip + 1) & 0xFFFF)) & 0xFFFFF] << 8)
-        cpu.ip = (ip + 2) & 0xFFFF
+        off = fetch16(cpu)
     else:
         r = cpu.regs
         off = r[EA_A[m]]
@@ -99,14 +95,11 @@ def _ea_by_branch(cpu, m):
         if b >= 0:
             off += r[b]
         if d == 1:
-            off += (cpu.data[(cpu.csb + ip) & 0xFFFFF] ^ 0x80) - 0x80
-            cpu.ip = (ip + 1) & 0xFFFF
+            off = (off + ((fetch8(cpu) ^ 0x80) - 0x80)) & 0xFFFF
         elif d == 2:
-            base = cpu.csb
-            data = cpu.data
-            off += data[(base + ip) & 0xFFFFF] | (data[(base + ((ip + 1) & 0xFFFF)) & 0xFFFFF] << 8)
-            cpu.ip = (ip + 2) & 0xFFFF
-        off &= 0xFFFF
+            off = (off + fetch16(cpu)) & 0xFFFF
+        else:
+            off &= 0xFFFF
     s = cpu.ovr
     if s < 0:
         s = EA_SEG[m]

@@ -122,7 +122,7 @@ def by_opcode_without_jit():
     return _by_opcode_without_jit
 
 
-def _build_8086():
+def _build_8086(without_jit):
     t = [None] * 256
     for op, h in _COMMON.items():
         t[op] = h
@@ -131,7 +131,7 @@ def _build_8086():
             t[op] = op_00_3d_alu
     for n in range(16):
         t[0x70 + n] = op_jcc
-    if hostjit.pypyjit is None:
+    if without_jit:
         for op, handler in by_opcode_without_jit().items():
             t[op] = handler
     for n in range(16):
@@ -256,5 +256,14 @@ def _build_80186(base):
     return t
 
 
-TABLE_8086 = tuple(_build_8086())
+TABLE_8086 = tuple(_build_8086(hostjit.pypyjit is None))
 TABLE_80186 = tuple(_build_80186(TABLE_8086))
+
+
+def tables_without_jit():
+    """(8086 table, 80186 table) as an interpreter without a JIT has them: CPython's own, and
+    under PyPy built for tests (see by_opcode_without_jit)."""
+    if hostjit.pypyjit is None:
+        return TABLE_8086, TABLE_80186
+    t = tuple(_build_8086(True))
+    return t, tuple(_build_80186(t))
